@@ -1,0 +1,37 @@
+// RAII wrappers over sqlite3 handles for the catalog. Every failure throws PipeError(kFatal)
+// with SQLite's message: a catalog that cannot be read or written leaves nothing safe to do.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <string>
+
+namespace pg2ch::sqlite {
+
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql);
+  ~Statement();
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Statement& Bind(int index, int64_t value);
+  Statement& Bind(int index, const std::string& value);
+  // Returns true while a row is available.
+  bool Step();
+  void Run() {
+    while (Step()) {
+    }
+  }
+  int64_t Int(int column) const;
+  std::string Text(int column) const;
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+void Exec(sqlite3* db, const char* sql);
+
+}  // namespace pg2ch::sqlite

@@ -1,0 +1,67 @@
+// The destination of a pipe: ClickHouse tables kept equal to the source tables.
+//
+// Table layout (compatible with ClickPipes/PeerDB): the mapped source columns, then
+// `_peerdb_synced_at DateTime64(9) DEFAULT now64()` (DateTime on servers without DateTime64),
+// `_peerdb_is_deleted UInt8`, `_peerdb_version UInt64`; ENGINE ReplacingMergeTree(_peerdb_version)
+// ORDER BY the source primary key. Readers use FINAL and `_peerdb_is_deleted = 0`.
+//
+// Versions come from the WAL, never a clock: snapshot rows carry the snapshot's consistent point,
+// CDC rows their transaction's end LSN. Within one ApplyTransactions call, changes to the same key
+// are collapsed to the last one, so every written (key, version) pair is unique and a replay writes
+// byte-identical rows: applying the same transactions twice is harmless.
+//
+// Threading: one sink per pipe worker; not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/change.h"
+#include "core/table_schema.h"
+#include "destination/clickhouse/http_client.h"
+
+namespace pg2ch {
+
+struct DestinationTable {
+  SourceTable source;  // relid identifies the table in CDC
+  std::string database;
+  std::string table;
+};
+
+class ClickHouseSink {
+ public:
+  // Maps every column's type now: an unsupported type throws PipeError(kFatal) naming
+  // table, column and type, before anything is written.
+  ClickHouseSink(ClickHouseClient& client, std::vector<DestinationTable> tables);
+  ~ClickHouseSink();
+
+  // CREATE TABLE IF NOT EXISTS for every table; an existing table must have the expected columns.
+  void EnsureTables();
+  // Empties the destination table (used when a snapshot is redone from the start).
+  void TruncateTable(uint32_t relid);
+
+  // Snapshot rows of one table, all written with `version` and _peerdb_is_deleted = 0. Buffers
+  // up to a few MiB, then inserts; Finish() inserts the rest. Rows are durable after Finish().
+  class SnapshotWriter {
+   public:
+    virtual ~SnapshotWriter() = default;
+    virtual void Append(const Row& row) = 0;
+    virtual void Finish() = 0;
+    virtual uint64_t rows() const = 0;
+  };
+  std::unique_ptr<SnapshotWriter> NewSnapshotWriter(uint32_t relid, uint64_t version);
+
+  // Applies committed transactions in order; returns when every row is durable in ClickHouse.
+  // A TRUNCATE is applied at its place in the stream. Unchanged TOAST cells are filled from the
+  // latest earlier image of the same key: in this call, or else read back from ClickHouse.
+  void ApplyTransactions(std::span<const Transaction> transactions);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pg2ch

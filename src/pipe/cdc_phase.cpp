@@ -1,0 +1,136 @@
+// Running: change data capture. Pull transactions from the slot, push them to ClickHouse in
+// batches, then (and only then) save the checkpoint and confirm the LSN to PostgreSQL.
+//
+// A batch is pushed when it holds pull_batch_size changes or its oldest change waited
+// sync_interval_seconds (counted from its first commit), and never ends inside a transaction (whole transactions only). A crash
+// anywhere replays from the checkpoint; the sink writes identical rows again, which is harmless.
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "common/error.h"
+#include "pipe/pipe_context.h"
+#include "source/postgres/pgoutput_decoder.h"
+#include "source/postgres/replication_setup.h"
+#include "source/postgres/replication_stream.h"
+#include "source/postgres/transaction_assembler.h"
+
+namespace pg2ch {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Fails with a clear reason when the slot cannot serve us any more; retrying would not help.
+void CheckSlotUsable(PgConnection& pg, const PipeConfig& cfg) {
+  auto slot = FindSlot(pg, cfg.slot);
+  if (!slot)
+    ThrowFatal("replication slot \"" + cfg.slot +
+               "\" does not exist on the source (was it dropped?): resync the pipe");
+  if (slot->wal_status == "lost")
+    ThrowFatal("replication slot \"" + cfg.slot +
+               "\" was invalidated (max_slot_wal_keep_size exceeded): resync the pipe");
+  CheckPublicationExists(pg, cfg.publication);
+}
+
+}  // namespace
+
+std::optional<PipeState> RunCdc(PipeContext& ctx) {
+  const PipeConfig& cfg = ctx.config;
+  {
+    auto pg = PgConnection::Connect(cfg.source, false);
+    CheckSlotUsable(*pg, cfg);
+  }
+  ClickHouseClient ch(cfg.destination);
+  ClickHouseSink sink(ch, ctx.tables);
+  std::vector<SourceTable> sources;
+  for (const auto& t : ctx.tables) sources.push_back(t.source);
+  TransactionAssembler assembler(sources);
+
+  Lsn durable = ctx.Record().checkpoint_lsn;
+  ReplicationStream stream(PgConnection::Connect(cfg.source, true), cfg.slot, cfg.publication,
+                           durable);
+  spdlog::info("pipe {}: CDC from {}", cfg.name, FormatLsn(durable));
+
+  std::vector<Transaction> batch;
+  size_t batch_changes = 0;
+  Lsn batch_end = 0;  // end of the last transaction the batch covers
+  uint64_t total_changes = 0;
+  Clock::time_point batch_started{};
+  Clock::time_point last_status = Clock::now();
+  const auto interval = std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(cfg.sync_interval_seconds));
+
+  auto flush = [&] {
+    if (batch.empty()) return;
+    Lsn end = batch_end;
+    sink.ApplyTransactions(batch);  // returns when ClickHouse holds every row
+    ctx.catalog.SetCheckpoint(ctx.pipe_id, end);
+    stream.SendStatus(end);
+    durable = end;
+    last_status = Clock::now();
+    total_changes += batch_changes;
+    spdlog::debug("pipe {}: pushed {} transactions, {} changes, up to {}", cfg.name, batch.size(),
+                  batch_changes, FormatLsn(end));
+    batch.clear();
+    batch_changes = 0;
+  };
+
+  // Keeps the server from timing us out; also confirms transactions that had nothing for us.
+  Lsn idle_lsn = 0;
+  auto report_status = [&] {
+    if (batch.empty() && idle_lsn > durable) {
+      ctx.catalog.SetCheckpoint(ctx.pipe_id, idle_lsn);
+      durable = idle_lsn;
+    }
+    stream.SendStatus(durable);
+    last_status = Clock::now();
+  };
+
+  auto last_report = Clock::now();
+  while (!ctx.stop_requested.load()) {
+    auto now = Clock::now();
+    auto wait = std::chrono::milliseconds(100);
+    if (!batch.empty() && !assembler.in_transaction()) {
+      if (batch_changes >= static_cast<size_t>(cfg.pull_batch_size) ||
+          now - batch_started >= interval) {
+        flush();
+        continue;
+      }
+      wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                batch_started + interval - now) +
+                                std::chrono::milliseconds(1));
+    }
+    auto message = stream.Next(wait);
+    if (message) {
+      if (auto* x = std::get_if<XLogData>(&*message)) {
+        std::optional<Transaction> txn = assembler.Feed(DecodePgOutput(x->payload));
+        if (txn && !txn->changes.empty()) {
+          if (batch.empty()) batch_started = Clock::now();
+          batch_changes += txn->changes.size();
+          batch_end = txn->end_lsn;
+          batch.push_back(std::move(*txn));
+        } else if (txn) {
+          // Nothing of ours in it: confirmable once everything before it is durable.
+          if (batch.empty())
+            idle_lsn = txn->end_lsn;
+          else
+            batch_end = txn->end_lsn;
+        }
+      } else if (auto* k = std::get_if<PrimaryKeepalive>(&*message)) {
+        if (k->reply_requested) report_status();
+      }
+    }
+    if (Clock::now() - last_status > std::chrono::seconds(10)) report_status();
+    if (Clock::now() - last_report > std::chrono::seconds(30)) {
+      last_report = Clock::now();
+      spdlog::info("pipe {}: CDC {} changes applied, checkpoint {}", cfg.name, total_changes,
+                   FormatLsn(durable));
+    }
+  }
+  // Stop: push what is complete so nothing committed waits for the next start.
+  flush();
+  spdlog::info("pipe {}: CDC stopped at {}", cfg.name, FormatLsn(durable));
+  return std::nullopt;
+}
+
+}  // namespace pg2ch

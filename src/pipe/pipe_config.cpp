@@ -1,0 +1,181 @@
+#include "pipe/pipe_config.h"
+
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "common/error.h"
+
+namespace pg2ch {
+namespace {
+
+using nlohmann::json;
+
+[[noreturn]] void Bad(const std::string& field, const std::string& problem) {
+  ThrowFatal("pipe definition: " + field + ": " + problem);
+}
+
+// Unknown keys are errors: a misspelt setting silently ignored is worse than a refusal.
+void CheckKeys(const json& obj, const std::string& where, const std::set<std::string>& allowed) {
+  if (!obj.is_object()) Bad(where, "must be an object");
+  for (const auto& [key, value] : obj.items())
+    if (!allowed.count(key)) Bad(where.empty() ? key : where + "." + key, "unknown field");
+}
+
+std::string GetString(const json& obj, const std::string& where, const std::string& key,
+                      bool required, const std::string& fallback = "") {
+  auto it = obj.find(key);
+  if (it == obj.end()) {
+    if (required) Bad(where + key, "is required");
+    return fallback;
+  }
+  if (!it->is_string()) Bad(where + key, "must be a string");
+  return it->get<std::string>();
+}
+
+// Slot and publication names become SQL identifiers and slot names must be [a-z0-9_].
+void CheckName(const std::string& field, const std::string& value, size_t max_len) {
+  if (value.empty() || value.size() > max_len) Bad(field, "must have 1 to " + std::to_string(max_len) + " characters");
+  for (char c : value)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+      Bad(field, "may only contain a-z, 0-9 and _ (got \"" + value + "\")");
+}
+
+ReplicationMode ParseMode(const std::string& text) {
+  if (text == "snapshot_and_cdc" || text == "cdc") return ReplicationMode::kSnapshotAndCdc;
+  if (text == "cdc_only") return ReplicationMode::kCdcOnly;
+  if (text == "snapshot_only" || text == "snapshot") return ReplicationMode::kSnapshotOnly;
+  Bad("mode", "must be snapshot_and_cdc, cdc_only or snapshot_only (got \"" + text + "\")");
+}
+
+TableMapping ParseTable(const json& item, size_t index) {
+  std::string where = "tables[" + std::to_string(index) + "]";
+  CheckKeys(item, where, {"source", "target"});
+  std::string source = GetString(item, where + ".", "source", true);
+  TableMapping t;
+  auto dot = source.find('.');
+  if (dot == std::string::npos) {
+    t.source_table = source;
+  } else {
+    t.source_schema = source.substr(0, dot);
+    t.source_table = source.substr(dot + 1);
+  }
+  if (t.source_schema.empty() || t.source_table.empty())
+    Bad(where + ".source", "must be \"schema.table\" or \"table\"");
+  t.target_table = GetString(item, where + ".", "target", false, t.source_table);
+  if (t.target_table.empty()) Bad(where + ".target", "must not be empty");
+  return t;
+}
+
+}  // namespace
+
+std::string ModeName(ReplicationMode mode) {
+  switch (mode) {
+    case ReplicationMode::kSnapshotAndCdc: return "snapshot_and_cdc";
+    case ReplicationMode::kCdcOnly: return "cdc_only";
+    case ReplicationMode::kSnapshotOnly: return "snapshot_only";
+  }
+  return "unknown";
+}
+
+PipeConfig ParsePipeConfig(const std::string& json_text) {
+  json doc;
+  try {
+    doc = json::parse(json_text);
+  } catch (const json::parse_error& e) {
+    ThrowFatal(std::string("pipe definition is not valid JSON: ") + e.what());
+  }
+  CheckKeys(doc, "", {"name", "source", "destination", "tables", "mode", "publication", "slot",
+                      "sync_interval_seconds", "pull_batch_size"});
+  PipeConfig c;
+  c.name = GetString(doc, "", "name", true);
+  CheckName("name", c.name, 40);
+
+  auto src = doc.find("source");
+  if (src == doc.end()) Bad("source", "is required");
+  CheckKeys(*src, "source", {"host", "port", "user", "password", "database", "sslmode"});
+  c.source.host = GetString(*src, "source.", "host", false, c.source.host);
+  if (auto p = src->find("port"); p != src->end()) {
+    if (!p->is_number_integer() || p->get<int>() <= 0 || p->get<int>() > 65535)
+      Bad("source.port", "must be an integer port number");
+    c.source.port = p->get<int>();
+  }
+  c.source.user = GetString(*src, "source.", "user", true);
+  c.source.password = GetString(*src, "source.", "password", false);
+  c.source.database = GetString(*src, "source.", "database", true);
+  c.source.sslmode = GetString(*src, "source.", "sslmode", false, c.source.sslmode);
+  static const std::set<std::string> kSslModes = {"disable", "allow", "prefer", "require",
+                                                  "verify-ca", "verify-full"};
+  if (!kSslModes.count(c.source.sslmode)) Bad("source.sslmode", "unknown sslmode \"" + c.source.sslmode + "\"");
+
+  auto dst = doc.find("destination");
+  if (dst == doc.end()) Bad("destination", "is required");
+  CheckKeys(*dst, "destination", {"url", "user", "password", "database"});
+  c.destination.url = GetString(*dst, "destination.", "url", false, c.destination.url);
+  if (c.destination.url.rfind("http://", 0) != 0 && c.destination.url.rfind("https://", 0) != 0)
+    Bad("destination.url", "must start with http:// or https://");
+  c.destination.user = GetString(*dst, "destination.", "user", false, c.destination.user);
+  c.destination.password = GetString(*dst, "destination.", "password", false);
+  c.destination.database = GetString(*dst, "destination.", "database", true);
+  if (c.destination.database.empty()) Bad("destination.database", "must not be empty");
+
+  auto tables = doc.find("tables");
+  if (tables == doc.end() || !tables->is_array() || tables->empty())
+    Bad("tables", "must be a non-empty array of {\"source\": \"schema.table\", \"target\": \"name\"}");
+  std::set<std::string> seen_sources, seen_targets;
+  for (size_t i = 0; i < tables->size(); ++i) {
+    TableMapping t = ParseTable((*tables)[i], i);
+    if (!seen_sources.insert(t.source_schema + "." + t.source_table).second)
+      Bad("tables[" + std::to_string(i) + "].source", "listed twice");
+    if (!seen_targets.insert(t.target_table).second)
+      Bad("tables[" + std::to_string(i) + "].target", "two tables map to \"" + t.target_table + "\"");
+    c.tables.push_back(std::move(t));
+  }
+
+  c.mode = ParseMode(GetString(doc, "", "mode", false, "snapshot_and_cdc"));
+  c.publication = GetString(doc, "", "publication", false, "peerflow_pub_" + c.name);
+  CheckName("publication", c.publication, 63);
+  c.slot = GetString(doc, "", "slot", false, "peerflow_slot_" + c.name);
+  CheckName("slot", c.slot, 63);
+
+  if (auto it = doc.find("sync_interval_seconds"); it != doc.end()) {
+    if (!it->is_number() || it->get<double>() <= 0 || it->get<double>() > 3600)
+      Bad("sync_interval_seconds", "must be a number in (0, 3600]");
+    c.sync_interval_seconds = it->get<double>();
+  }
+  if (auto it = doc.find("pull_batch_size"); it != doc.end()) {
+    if (!it->is_number_integer() || it->get<int64_t>() <= 0)
+      Bad("pull_batch_size", "must be a positive integer");
+    c.pull_batch_size = it->get<int64_t>();
+  }
+  return c;
+}
+
+std::string PipeConfigToJson(const PipeConfig& c) {
+  json tables = json::array();
+  for (const auto& t : c.tables)
+    tables.push_back({{"source", t.source_schema + "." + t.source_table}, {"target", t.target_table}});
+  json doc = {
+      {"name", c.name},
+      {"source",
+       {{"host", c.source.host},
+        {"port", c.source.port},
+        {"user", c.source.user},
+        {"password", c.source.password},
+        {"database", c.source.database},
+        {"sslmode", c.source.sslmode}}},
+      {"destination",
+       {{"url", c.destination.url},
+        {"user", c.destination.user},
+        {"password", c.destination.password},
+        {"database", c.destination.database}}},
+      {"tables", tables},
+      {"mode", ModeName(c.mode)},
+      {"publication", c.publication},
+      {"slot", c.slot},
+      {"sync_interval_seconds", c.sync_interval_seconds},
+      {"pull_batch_size", c.pull_batch_size},
+  };
+  return doc.dump(2);
+}
+
+}  // namespace pg2ch

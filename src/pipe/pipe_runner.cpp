@@ -1,0 +1,130 @@
+#include "pipe/pipe_runner.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "common/error.h"
+#include "pipe/pipe_context.h"
+#include "pipe/source_table_json.h"
+
+namespace pg2ch {
+namespace {
+
+constexpr int kSetupAttempts = 3;
+
+// Where a Failed pipe picks up when it is run again: the state it failed in.
+PipeState ResumeStateAfterFailure(Catalog& catalog, int64_t pipe_id) {
+  auto history = catalog.History(pipe_id);
+  for (auto it = history.rbegin(); it != history.rend(); ++it) {
+    if (it->to != PipeState::kFailed) continue;
+    switch (it->from) {
+      case PipeState::kSnapshot:
+      case PipeState::kResync: return PipeState::kSnapshot;
+      case PipeState::kRunning:
+      case PipeState::kPausing:
+      case PipeState::kPaused:
+      case PipeState::kModifying: return PipeState::kRunning;
+      default: return PipeState::kSetup;
+    }
+  }
+  return PipeState::kSetup;
+}
+
+void SleepUnlessStopped(const std::atomic<bool>& stop, std::chrono::milliseconds total) {
+  auto until = std::chrono::steady_clock::now() + total;
+  while (!stop.load() && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+}
+
+}  // namespace
+
+PipeRunner::PipeRunner(Catalog& catalog, PipeConfig config, const std::atomic<bool>& stop)
+    : catalog_(catalog), config_(std::move(config)), stop_(stop) {}
+
+PipeState PipeRunner::Run() {
+  std::string config_json = PipeConfigToJson(config_);
+  auto record = catalog_.FindPipe(config_.name);
+  if (!record) {
+    record = catalog_.CreatePipe(config_.name, config_json);
+    spdlog::info("pipe {}: created (mode {})", config_.name, ModeName(config_.mode));
+  } else if (record->config_json != config_json) {
+    ThrowFatal("pipe \"" + config_.name +
+               "\" exists in the catalog with a different definition; changing a pipe's "
+               "definition is not supported yet (use a new pipe name)");
+  }
+  PipeContext ctx{config_, catalog_, record->id, stop_, {}};
+
+  if (record->state == PipeState::kCompleted) {
+    spdlog::info("pipe {}: already Completed", config_.name);
+    return PipeState::kCompleted;
+  }
+  if (record->state == PipeState::kFailed) {
+    PipeState resume = ResumeStateAfterFailure(catalog_, record->id);
+    spdlog::info("pipe {}: was Failed ({}); retrying from {}", config_.name, record->last_error,
+                 StateName(resume));
+    catalog_.Transition(record->id, resume, "restarted after failure");
+  }
+
+  int attempt = 0;
+  while (!stop_.load()) {
+    PipeState state = ctx.Record().state;
+    try {
+      if (ctx.tables.empty() && state != PipeState::kProvisioning && state != PipeState::kSetup) {
+        for (const auto& t : catalog_.Tables(ctx.pipe_id))
+          ctx.tables.push_back({SourceTableFromJson(t.schema_json), config_.destination.database,
+                                t.target_table});
+      }
+      std::optional<PipeState> next;
+      std::string reason;
+      switch (state) {
+        case PipeState::kProvisioning:
+          next = PipeState::kSetup;
+          reason = "pipe registered";
+          break;
+        case PipeState::kSetup:
+          next = RunSetup(ctx);
+          reason = "destination tables created, source tables recorded";
+          break;
+        case PipeState::kSnapshot:
+          next = RunSnapshot(ctx);
+          reason = "initial load complete";
+          break;
+        case PipeState::kRunning:
+          next = RunCdc(ctx);
+          break;
+        default:
+          ThrowFatal("pg2ch run cannot drive a pipe in state " + std::string(StateName(state)));
+      }
+      if (!next) break;  // stop requested
+      catalog_.Transition(ctx.pipe_id, *next, reason);
+      spdlog::info("pipe {}: {} -> {}", config_.name, StateName(state), StateName(*next));
+      attempt = 0;
+      if (*next == PipeState::kCompleted) return *next;
+    } catch (const PipeError& e) {
+      ++attempt;
+      bool give_up = !e.retryable() || (state == PipeState::kSetup && attempt >= kSetupAttempts);
+      if (give_up) {
+        catalog_.Transition(ctx.pipe_id, PipeState::kFailed, e.what());
+        spdlog::error("pipe {}: Failed in {}: {}", config_.name, StateName(state), e.what());
+        return PipeState::kFailed;
+      }
+      auto backoff = std::chrono::milliseconds(std::min(30000, 500 << std::min(attempt, 6)));
+      spdlog::warn("pipe {}: {} (retrying in {} ms)", config_.name, e.what(), backoff.count());
+      SleepUnlessStopped(stop_, backoff);
+    } catch (const std::exception& e) {
+      // Not classified where it was raised (a bug or a library surprise): do not guess, stop.
+      std::string reason = std::string("internal error: ") + e.what();
+      catalog_.Transition(ctx.pipe_id, PipeState::kFailed, reason);
+      spdlog::error("pipe {}: Failed in {}: {}", config_.name, StateName(state), reason);
+      return PipeState::kFailed;
+    }
+  }
+  PipeState final_state = ctx.Record().state;
+  spdlog::info("pipe {}: stopped in state {}", config_.name, StateName(final_state));
+  return final_state;
+}
+
+}  // namespace pg2ch

@@ -1,0 +1,30 @@
+// Runs one pipe through its lifecycle until it completes, fails, or a stop is requested.
+//
+// The runner alone moves the pipe between states (recording each transition in the catalog) and
+// decides what an error means: a retryable PipeError is retried with exponential back-off in the
+// same state; a fatal one moves the pipe to Failed with the reason. During Setup, retryable
+// errors count as fatal after a few attempts: a destination that was never reachable is more
+// likely a wrong address than an outage, and the user should hear so.
+#pragma once
+
+#include <atomic>
+
+#include "catalog/catalog.h"
+#include "pipe/pipe_config.h"
+
+namespace pg2ch {
+
+class PipeRunner {
+ public:
+  PipeRunner(Catalog& catalog, PipeConfig config, const std::atomic<bool>& stop_requested);
+  // Creates the pipe in the catalog if needed (a different existing definition is an error),
+  // then runs it. Returns the state it stopped in.
+  PipeState Run();
+
+ private:
+  Catalog& catalog_;
+  PipeConfig config_;
+  const std::atomic<bool>& stop_;
+};
+
+}  // namespace pg2ch

@@ -1,0 +1,67 @@
+// Setup: read and record the source table definitions, create the publication and the
+// destination tables; a CDC-only pipe also creates its slot here, since it skips Snapshot.
+#include <spdlog/spdlog.h>
+
+#include "common/error.h"
+#include "common/sql_quote.h"
+#include "pipe/pipe_context.h"
+#include "pipe/source_table_json.h"
+#include "source/postgres/replication_setup.h"
+#include "source/postgres/schema_reader.h"
+
+namespace pg2ch {
+
+std::optional<PipeState> RunSetup(PipeContext& ctx) {
+  const PipeConfig& cfg = ctx.config;
+  auto pg = PgConnection::Connect(cfg.source, false);
+  if (cfg.mode != ReplicationMode::kSnapshotOnly) CheckWalLevel(*pg);
+
+  // Every table is checked before failing, so the user sees all problems at once.
+  std::vector<DestinationTable> tables;
+  std::string problems;
+  for (const auto& m : cfg.tables) {
+    try {
+      tables.push_back({ReadSourceTable(*pg, m.source_schema, m.source_table),
+                        cfg.destination.database, m.target_table});
+    } catch (const PipeError& e) {
+      if (e.retryable()) throw;
+      problems += std::string(problems.empty() ? "" : "; ") + e.what();
+    }
+  }
+  if (!problems.empty()) ThrowFatal(problems);
+
+  ClickHouseClient ch(cfg.destination);
+  spdlog::info("pipe {}: ClickHouse {} at {}", cfg.name, ch.Caps().version, cfg.destination.url);
+  // Type mapping happens here: an unsupported column type fails Setup before anything is written.
+  ClickHouseSink sink(ch, tables);
+  ch.Query("CREATE DATABASE IF NOT EXISTS " + ChIdent(cfg.destination.database));
+  sink.EnsureTables();
+
+  for (size_t i = 0; i < tables.size(); ++i)
+    ctx.catalog.PutTable(ctx.pipe_id, {cfg.tables[i].source_schema, cfg.tables[i].source_table,
+                                       cfg.tables[i].target_table,
+                                       SourceTableToJson(tables[i].source), false, 0});
+  ctx.tables = std::move(tables);
+
+  if (cfg.mode == ReplicationMode::kSnapshotOnly) return PipeState::kSnapshot;
+  std::vector<SourceTable> sources;
+  for (const auto& t : ctx.tables) sources.push_back(t.source);
+  if (EnsurePublication(*pg, cfg.publication, sources))
+    spdlog::info("pipe {}: created publication {}", cfg.name, cfg.publication);
+  if (cfg.mode == ReplicationMode::kSnapshotAndCdc) return PipeState::kSnapshot;
+
+  // CDC-only: changes committed from the slot's creation on are replicated, nothing before.
+  if (auto slot = FindSlot(*pg, cfg.slot)) {
+    spdlog::info("pipe {}: using existing slot {} at {}", cfg.name, cfg.slot,
+                 FormatLsn(slot->confirmed_flush));
+    ctx.catalog.SetCheckpoint(ctx.pipe_id, slot->confirmed_flush);
+  } else {
+    auto repl = PgConnection::Connect(cfg.source, true);
+    Lsn start = CreateSlot(*repl, cfg.slot);
+    spdlog::info("pipe {}: created slot {} at {}", cfg.name, cfg.slot, FormatLsn(start));
+    ctx.catalog.SetCheckpoint(ctx.pipe_id, start);
+  }
+  return PipeState::kRunning;
+}
+
+}  // namespace pg2ch

@@ -1,0 +1,49 @@
+// Publication and replication slot management on the source.
+//
+// Slot creation happens on a replication connection and exports a snapshot: every transaction
+// committed before the slot's consistent point is visible in that snapshot, none after, and the
+// slot decodes exactly the transactions committing after it. That is what lets the initial copy
+// and CDC meet with no gap and no double-apply. The snapshot lives only while the creating
+// connection stays open and idle, so the caller keeps it open until every COPY has started.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/lsn.h"
+#include "core/table_schema.h"
+#include "source/postgres/pg_connection.h"
+
+namespace pg2ch {
+
+// Fails with kFatal unless wal_level is logical.
+void CheckWalLevel(PgConnection& conn);
+
+// Creates the publication for `tables` if it does not exist (publish_via_partition_root on PG13+);
+// if it exists, every table must be in it, else kFatal naming the missing ones.
+// Returns true when it created the publication.
+bool EnsurePublication(PgConnection& conn, const std::string& publication,
+                       const std::vector<SourceTable>& tables);
+// kFatal if the publication is gone (checked before CDC starts, so the error is clear).
+void CheckPublicationExists(PgConnection& conn, const std::string& publication);
+
+struct SlotInfo {
+  Lsn confirmed_flush = 0;
+  bool active = false;
+  std::string wal_status;  // "reserved", "extended", "unreserved" or "lost" (invalidated)
+};
+std::optional<SlotInfo> FindSlot(PgConnection& conn, const std::string& slot);
+
+struct CreatedSlot {
+  Lsn consistent_point = 0;
+  std::string snapshot_name;
+};
+// `replication_conn` must be a replication connection; keep it open and idle while the exported
+// snapshot is in use.
+CreatedSlot CreateSlotWithSnapshot(PgConnection& replication_conn, const std::string& slot);
+// Creates the slot without a snapshot (CDC-only pipes): starts from the current WAL position.
+Lsn CreateSlot(PgConnection& replication_conn, const std::string& slot);
+void DropSlotIfExists(PgConnection& conn, const std::string& slot);
+
+}  // namespace pg2ch

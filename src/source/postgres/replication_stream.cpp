@@ -1,0 +1,68 @@
+#include "source/postgres/replication_stream.h"
+
+#include <sys/select.h>
+
+#include <cerrno>
+
+#include "common/error.h"
+#include "common/sql_quote.h"
+
+namespace pg2ch {
+
+ReplicationStream::ReplicationStream(std::unique_ptr<PgConnection> conn, const std::string& slot,
+                                     const std::string& publication, Lsn start)
+    : conn_(std::move(conn)) {
+  std::string sql = "START_REPLICATION SLOT " + PgIdent(slot) + " LOGICAL " + FormatLsn(start) +
+                    " (proto_version '1', publication_names " + PgLiteral(PgIdent(publication)) +
+                    ")";
+  PgResult result(PQexec(conn_->raw(), sql.c_str()));
+  conn_->Check(result.get(), "START_REPLICATION of slot \"" + slot + "\"");
+  if (PQresultStatus(result.get()) != PGRES_COPY_BOTH)
+    ThrowRetryable("PostgreSQL: START_REPLICATION did not enter streaming mode");
+}
+
+ReplicationStream::~ReplicationStream() { FreeBuffer(); }
+
+void ReplicationStream::FreeBuffer() {
+  if (buffer_) PQfreemem(buffer_);
+  buffer_ = nullptr;
+}
+
+std::optional<ReplicationMessage> ReplicationStream::Next(std::chrono::milliseconds timeout) {
+  FreeBuffer();
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    int len = PQgetCopyData(conn_->raw(), &buffer_, 1);
+    if (len > 0)
+      return ParseReplicationMessage(
+          std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(buffer_), len));
+    if (len == -1) {  // the server ended the stream: its reason is in the final result
+      PgResult end(PQgetResult(conn_->raw()));
+      conn_->Check(end.get(), "replication stream");
+      ThrowRetryable("PostgreSQL: the replication stream ended");
+    }
+    if (len == -2) ThrowRetryable("PostgreSQL: replication stream: " + conn_->ErrorMessage());
+    auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return std::nullopt;
+    auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - now);
+    int fd = PQsocket(conn_->raw());
+    fd_set readable;
+    FD_ZERO(&readable);
+    FD_SET(fd, &readable);
+    timeval tv{static_cast<time_t>(left.count() / 1000000),
+               static_cast<suseconds_t>(left.count() % 1000000)};
+    if (select(fd + 1, &readable, nullptr, nullptr, &tv) < 0 && errno != EINTR)
+      ThrowRetryable("replication stream: select failed");
+    if (PQconsumeInput(conn_->raw()) == 0)
+      ThrowRetryable("PostgreSQL: replication stream: " + conn_->ErrorMessage());
+  }
+}
+
+void ReplicationStream::SendStatus(Lsn flushed, bool reply_requested) {
+  std::string msg = EncodeStandbyStatusUpdate(flushed, flushed, flushed, PgNowMicros(), reply_requested);
+  if (PQputCopyData(conn_->raw(), msg.data(), static_cast<int>(msg.size())) != 1 ||
+      PQflush(conn_->raw()) != 0)
+    ThrowRetryable("PostgreSQL: sending standby status: " + conn_->ErrorMessage());
+}
+
+}  // namespace pg2ch

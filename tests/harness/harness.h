@@ -1,0 +1,70 @@
+// Test harness shared by every integration test: real PostgreSQL 15 and ClickHouse servers on
+// loopback, started once per test binary (a GoogleTest Environment in harness/main.cpp), stopped
+// always (also when a test fails or the binary is interrupted).
+//
+// PostgreSQL: initdb into a throwaway dir owned by the unprivileged `postgres` user,
+// wal_level=logical, a free port, TCP on 127.0.0.1 with scram-sha-256 password auth (user
+// `postgres`, password kPgPassword), replication allowed.
+// ClickHouse: clickhouse-server from Debian with a minimal config in a throwaway dir, free ports,
+// user `default` without password.
+// Each test calls NewTestDatabases() for its own database on both sides.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "pipe/pipe_config.h"
+
+namespace pg2ch::test {
+
+inline constexpr const char* kPgPassword = "pg2ch-test-password";
+
+struct Servers {
+  int pg_port = 0;
+  std::string pg_host = "127.0.0.1";
+  std::string ch_url;  // http://127.0.0.1:PORT
+  std::string work_dir;  // throwaway dir for this run (logs, catalogs)
+};
+const Servers& GetServers();
+
+struct TestDatabases {
+  PostgresEndpoint pg;    // database created empty, credentials filled in
+  ClickHouseEndpoint ch;  // database created empty
+};
+// Creates fresh, uniquely named databases on both servers (name derived from `hint`).
+TestDatabases NewTestDatabases(const std::string& hint);
+
+// Runs SQL on PostgreSQL (simple query protocol, several statements allowed); throws
+// std::runtime_error with the server's message on failure.
+void PgExec(const PostgresEndpoint& pg, const std::string& sql);
+// Rows of text values; NULL is returned as the string "\\N".
+std::vector<std::vector<std::string>> PgQuery(const PostgresEndpoint& pg, const std::string& sql);
+// Runs SQL on ClickHouse, returns the body (add FORMAT TabSeparated etc. yourself).
+std::string ChQuery(const ClickHouseEndpoint& ch, const std::string& sql);
+
+// A child process (the pg2ch binary): stdout+stderr captured to a file.
+class Process {
+ public:
+  Process(std::vector<std::string> argv, const std::string& log_path);
+  ~Process();  // kills (SIGKILL) if still running
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+  void Signal(int sig);
+  // Waits up to timeout; returns the exit code (128+signal if killed), or -1 on timeout.
+  int Wait(double timeout_seconds);
+  bool Running();
+  std::string Output() const;  // contents of the log so far
+  int pid() const { return pid_; }
+
+ private:
+  int pid_ = -1;
+  std::string log_path_;
+  int status_ = -1;
+  bool exited_ = false;
+};
+
+// Polls `predicate` every 100 ms until true or timeout; returns its last value.
+bool WaitUntil(double timeout_seconds, const std::function<bool()>& predicate);
+
+}  // namespace pg2ch::test
