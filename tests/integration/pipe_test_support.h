@@ -1,0 +1,57 @@
+// Shared pieces of the end-to-end pipe tests: write a pipe file, run the real pg2ch binary,
+// watch its state in the catalog, and compare a ClickHouse table with its PostgreSQL source
+// through a canonical text form, row by row.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/harness.h"
+#include "pipe/pipe_state.h"
+
+namespace pg2ch::test {
+
+struct PipeFiles {
+  std::string dir;
+  std::string catalog;  // dir/catalog.db
+  std::string pipe;     // dir/pipe.json
+};
+
+// Writes a pipe definition for `tables` ("schema.table" or "schema.table:target") and returns
+// the paths. `extra` is spliced into the top-level JSON object (e.g. "\"mode\": \"cdc_only\"").
+PipeFiles WritePipe(const TestDatabases& dbs, const std::string& name,
+                    const std::vector<std::string>& tables, const std::string& extra = "");
+
+// Starts `pg2ch run` on the files; output goes to dir/pg2ch-N.log.
+std::unique_ptr<Process> StartPg2ch(const PipeFiles& files);
+
+// Current state of the pipe per the catalog (nullopt before the pipe exists).
+std::optional<PipeState> CatalogState(const PipeFiles& files, const std::string& pipe);
+std::vector<PipeState> StateSequence(const PipeFiles& files, const std::string& pipe);
+std::string LastError(const PipeFiles& files, const std::string& pipe);
+bool WaitForState(const PipeFiles& files, const std::string& pipe, PipeState state,
+                  double timeout_seconds);
+
+// One column in the comparison: the expression on each side that yields comparable text.
+struct CompareColumn {
+  std::string pg_expr;
+  std::string ch_expr;
+  enum Kind { kExact, kNumber, kFloat, kBool } kind = kExact;
+};
+
+// SELECT the columns (ordered by `order_by`) from both sides; ClickHouse reads FINAL rows that
+// are not deleted. Returns "" when equal, else a description of the first differences.
+std::string DiffTables(const TestDatabases& dbs, const std::string& pg_table,
+                       const std::string& ch_table, const std::vector<CompareColumn>& columns,
+                       const std::string& order_by);
+// Polls DiffTables until equal; returns the last diff ("" on success).
+std::string WaitForEqual(const TestDatabases& dbs, const std::string& pg_table,
+                         const std::string& ch_table, const std::vector<CompareColumn>& columns,
+                         const std::string& order_by, double timeout_seconds);
+
+int64_t PgCount(const TestDatabases& dbs, const std::string& table);
+int64_t ChCount(const TestDatabases& dbs, const std::string& table);  // FINAL, not deleted
+
+}  // namespace pg2ch::test
