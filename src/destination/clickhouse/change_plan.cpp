@@ -1,0 +1,149 @@
+#include "destination/clickhouse/change_plan.h"
+
+#include <algorithm>
+#include <unordered_set>
+
+#include "common/error.h"
+
+namespace pg2ch {
+namespace {
+
+bool HasUnchanged(const Row& row) {
+  return std::any_of(row.begin(), row.end(),
+                     [](const Cell& c) { return c.kind == CellKind::kUnchangedToast; });
+}
+
+// The rows collected so far for one table, indexed by key.
+struct TableState {
+  TablePlan plan;
+  std::unordered_map<std::string, size_t> index;
+  bool truncated = false;
+
+  const PlannedRow* Find(const std::string& key) const {
+    auto it = index.find(key);
+    return it == index.end() ? nullptr : &plan.rows[it->second];
+  }
+  void Put(PlannedRow row) {
+    auto [it, inserted] = index.emplace(row.key, plan.rows.size());
+    if (inserted) {
+      plan.rows.push_back(std::move(row));
+    } else {
+      plan.rows[it->second] = std::move(row);
+    }
+  }
+};
+
+class Planner {
+ public:
+  explicit Planner(const CodecMap& codecs) : codecs_(codecs) {}
+
+  void Apply(const Transaction& txn) {
+    for (const RowChange& change : txn.changes) {
+      const TableCodec& codec = Codec(change.relid);
+      TableState& state = State(change.relid);
+      switch (change.op) {
+        case ChangeOp::kInsert:
+          state.Put({codec.EncodeKey(change.row), change.row, txn.end_lsn, false, std::nullopt});
+          break;
+        case ChangeOp::kDelete:
+          state.Put({codec.EncodeKey(change.row), change.row, txn.end_lsn, true, std::nullopt});
+          break;
+        case ChangeOp::kUpdate:
+          Update(codec, state, change, txn.end_lsn);
+          break;
+        case ChangeOp::kTruncate:
+          state.plan.rows.clear();
+          state.index.clear();
+          state.truncated = true;
+          if (std::find(truncates_.begin(), truncates_.end(), change.relid) == truncates_.end()) {
+            truncates_.push_back(change.relid);
+          }
+          break;
+      }
+    }
+  }
+
+  BatchPlan Finish() {
+    BatchPlan plan;
+    plan.truncates = std::move(truncates_);
+    for (uint32_t relid : order_) {
+      TableState& state = states_.at(relid);
+      if (!state.plan.rows.empty()) plan.tables.push_back(std::move(state.plan));
+    }
+    return plan;
+  }
+
+ private:
+  const TableCodec& Codec(uint32_t relid) const {
+    auto it = codecs_.find(relid);
+    if (it == codecs_.end()) {
+      ThrowFatal("a change arrived for relation " + std::to_string(relid) +
+                 ", which is not a table of this pipe");
+    }
+    return it->second;
+  }
+
+  TableState& State(uint32_t relid) {
+    auto [it, inserted] = states_.try_emplace(relid);
+    if (inserted) {
+      it->second.plan.relid = relid;
+      order_.push_back(relid);
+    }
+    return it->second;
+  }
+
+  void Update(const TableCodec& codec, TableState& state, const RowChange& change,
+              uint64_t version) {
+    PlannedRow row{{}, change.row, version, false, std::nullopt};
+    const bool has_old = !change.old_row.empty();
+    // With REPLICA IDENTITY FULL the old row comes with every update; an unchanged TOAST key
+    // cell then still has its value there.
+    if (has_old) {
+      codec.CheckWidth(change.old_row);
+      for (size_t k : codec.key_columns()) {
+        if (row.cells[k].kind == CellKind::kUnchangedToast) row.cells[k] = change.old_row[k];
+      }
+    }
+    row.key = codec.EncodeKey(row.cells);
+    const std::string old_key = has_old ? codec.EncodeKey(change.old_row) : row.key;
+
+    if (HasUnchanged(row.cells)) {
+      if (const PlannedRow* image = state.Find(old_key)) {
+        if (image->deleted) {
+          ThrowFatal("table " + codec.source().QualifiedName() +
+                     ": an update left a TOAST value unchanged on a row deleted earlier in the "
+                     "same batch");
+        }
+        for (size_t i = 0; i < row.cells.size(); ++i) {
+          if (row.cells[i].kind == CellKind::kUnchangedToast) row.cells[i] = image->cells[i];
+        }
+        if (HasUnchanged(row.cells)) row.lookup = image->lookup;
+      } else if (state.truncated) {
+        ThrowFatal("table " + codec.source().QualifiedName() +
+                   ": an update left a TOAST value unchanged on a row that a TRUNCATE earlier in "
+                   "the same batch removed");
+      } else {
+        row.lookup = ToastLookup{old_key, has_old ? change.old_row : row.cells};
+      }
+    }
+    if (old_key != row.key) {
+      state.Put({old_key, change.old_row, version, true, std::nullopt});
+    }
+    state.Put(std::move(row));
+  }
+
+  const CodecMap& codecs_;
+  std::unordered_map<uint32_t, TableState> states_;
+  std::vector<uint32_t> order_;
+  std::vector<uint32_t> truncates_;
+};
+
+}  // namespace
+
+BatchPlan PlanBatch(std::span<const Transaction> transactions, const CodecMap& codecs) {
+  Planner planner(codecs);
+  for (const Transaction& txn : transactions) planner.Apply(txn);
+  return planner.Finish();
+}
+
+}  // namespace pg2ch

@@ -1,0 +1,114 @@
+#include "destination/clickhouse/clickhouse_sink.h"
+
+#include <deque>
+
+#include "common/error.h"
+#include "common/sql_quote.h"
+#include "destination/clickhouse/change_plan.h"
+#include "destination/clickhouse/snapshot_writer.h"
+#include "destination/clickhouse/table_codec.h"
+#include "destination/clickhouse/table_ddl.h"
+#include "destination/clickhouse/toast_lookup.h"
+
+namespace pg2ch {
+
+struct ClickHouseSink::Impl {
+  ClickHouseClient& client;
+  CodecMap codecs;
+  std::vector<uint32_t> order;  // tables in the order they were given
+
+  explicit Impl(ClickHouseClient& c) : client(c) {}
+
+  const TableCodec& Codec(uint32_t relid) const {
+    auto it = codecs.find(relid);
+    if (it == codecs.end()) {
+      ThrowFatal("relation " + std::to_string(relid) + " is not a table of this pipe");
+    }
+    return it->second;
+  }
+
+  void Truncate(const TableCodec& codec) { client.Query("TRUNCATE TABLE " + codec.table_sql()); }
+
+  // Reads back every stored row the plan's unchanged TOAST values need, for one table. The
+  // answers are kept in `answers` (a deque: its strings never move) since rows borrow them.
+  StoredRows ReadBack(const TableCodec& codec, const TablePlan& table,
+                      std::deque<std::string>& answers) {
+    std::vector<const Row*> key_rows;
+    for (const PlannedRow& row : table.rows) {
+      if (!row.lookup) continue;
+      key_rows.push_back(&row.cells);
+      if (row.lookup->origin_key != row.key) key_rows.push_back(&row.lookup->origin_row);
+    }
+    StoredRows stored;
+    if (key_rows.empty()) return stored;
+    for (const std::string& sql : BuildLookupQueries(codec, key_rows)) {
+      answers.push_back(client.Query(sql));
+      ParseLookupAnswer(codec, answers.back(), stored);
+    }
+    return stored;
+  }
+};
+
+ClickHouseSink::ClickHouseSink(ClickHouseClient& client, std::vector<DestinationTable> tables)
+    : impl_(std::make_unique<Impl>(client)) {
+  const ServerCaps& caps = client.Caps();
+  for (DestinationTable& table : tables) {
+    uint32_t relid = table.source.relid;
+    std::string name = table.source.QualifiedName();
+    auto [it, inserted] = impl_->codecs.try_emplace(relid, std::move(table), caps);
+    if (!inserted) {
+      ThrowFatal("table " + name + ": relation " + std::to_string(relid) + " is listed twice");
+    }
+    impl_->order.push_back(relid);
+  }
+}
+
+ClickHouseSink::~ClickHouseSink() = default;
+
+void ClickHouseSink::EnsureTables() {
+  const ServerCaps& caps = impl_->client.Caps();
+  for (uint32_t relid : impl_->order) {
+    const TableCodec& codec = impl_->codecs.at(relid);
+    // Creating first and checking after also checks a table this call created.
+    impl_->client.Query(CreateTableSql(codec, caps));
+    CheckExistingColumns(codec,
+                         ParseExistingColumns(impl_->client.Query(ExistingColumnsSql(codec))));
+  }
+}
+
+void ClickHouseSink::TruncateTable(uint32_t relid) { impl_->Truncate(impl_->Codec(relid)); }
+
+std::unique_ptr<ClickHouseSink::SnapshotWriter> ClickHouseSink::NewSnapshotWriter(
+    uint32_t relid, uint64_t version) {
+  return MakeSnapshotWriter(impl_->client, impl_->Codec(relid), version);
+}
+
+void ClickHouseSink::ApplyTransactions(std::span<const Transaction> transactions) {
+  BatchPlan plan = PlanBatch(transactions, impl_->codecs);
+
+  // Encode everything (reading back unchanged TOAST values first) before writing anything: a
+  // batch that cannot be applied fails without touching the destination.
+  std::deque<std::string> answers;
+  std::vector<std::string> bodies;
+  for (const TablePlan& table : plan.tables) {
+    const TableCodec& codec = impl_->Codec(table.relid);
+    StoredRows stored = impl_->ReadBack(codec, table, answers);
+    std::string& body = bodies.emplace_back();
+    for (const PlannedRow& row : table.rows) {
+      if (row.deleted) {
+        codec.EncodeDeleteRow(row.cells, row.version, body);
+      } else if (row.lookup) {
+        codec.EncodeRow(row.cells, row.version, body, &ChooseStoredRow(codec, row, stored).values);
+      } else {
+        codec.EncodeRow(row.cells, row.version, body);
+      }
+    }
+  }
+
+  for (uint32_t relid : plan.truncates) impl_->Truncate(impl_->Codec(relid));
+  for (size_t i = 0; i < plan.tables.size(); ++i) {
+    impl_->client.Insert(impl_->Codec(plan.tables[i].relid).insert_sql(), bodies[i]);
+  }
+}
+
+}  // namespace pg2ch

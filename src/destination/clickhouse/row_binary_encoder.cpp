@@ -1,0 +1,212 @@
+#include "destination/clickhouse/row_binary_encoder.h"
+
+#include <charconv>
+#include <cstring>
+#include <limits>
+
+#include "common/error.h"
+#include "destination/clickhouse/datetime_text.h"
+#include "destination/clickhouse/decimal_text.h"
+#include "destination/clickhouse/pg_array_text.h"
+
+namespace pg2ch {
+namespace {
+
+[[noreturn]] void Invalid(std::string_view text, const ChType& type) {
+  ThrowFatal("cannot convert '" + std::string(text.substr(0, 200)) + "' to " + type.Sql());
+}
+
+template <typename T>
+void AppendLittleEndian(T value, std::string& out) {
+  using U = std::make_unsigned_t<T>;
+  U bits = static_cast<U>(value);
+  for (size_t i = 0; i < sizeof(T); ++i) out.push_back(static_cast<char>(bits >> (8 * i)));
+}
+
+template <typename T>
+void AppendInteger(std::string_view text, const ChType& type, std::string& out) {
+  T value{};
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size()) Invalid(text, type);
+  AppendLittleEndian(value, out);
+}
+
+// PostgreSQL prints floats shortest-exact (extra_float_digits=3 on PG 12+) and spells the
+// specials NaN / Infinity / -Infinity, all of which from_chars reads without rounding.
+template <typename T>
+void AppendFloat(std::string_view text, const ChType& type, std::string& out) {
+  T value{};
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size()) Invalid(text, type);
+  using Bits = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
+  Bits bits;
+  std::memcpy(&bits, &value, sizeof bits);
+  AppendLittleEndian(bits, out);
+}
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// bytea_output=hex: "\x" then two hex digits per byte.
+void AppendBytea(std::string_view text, const ChType& type, std::string& out) {
+  if (text.size() < 2 || text[0] != '\\' || text[1] != 'x' || text.size() % 2 != 0) {
+    Invalid(text, type);
+  }
+  AppendVarUInt((text.size() - 2) / 2, out);
+  for (size_t i = 2; i < text.size(); i += 2) {
+    int hi = HexDigit(text[i]), lo = HexDigit(text[i + 1]);
+    if (hi < 0 || lo < 0) Invalid(text, type);
+    out.push_back(static_cast<char>(hi * 16 + lo));
+  }
+}
+
+void AppendUuid(std::string_view text, const ChType& type, std::string& out) {
+  if (text.size() != 36) Invalid(text, type);
+  uint8_t bytes[16];
+  size_t n = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (text[i] != '-') Invalid(text, type);
+      continue;
+    }
+    int hi = HexDigit(text[i]), lo = i + 1 < text.size() ? HexDigit(text[i + 1]) : -1;
+    if (hi < 0 || lo < 0) Invalid(text, type);
+    bytes[n++] = static_cast<uint8_t>(hi * 16 + lo);
+    ++i;
+  }
+  for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>(bytes[i]));
+  for (int i = 15; i >= 8; --i) out.push_back(static_cast<char>(bytes[i]));
+}
+
+void AppendBool(std::string_view text, const ChType& type, std::string& out) {
+  if (text == "t" || text == "true") {
+    out.push_back(1);
+  } else if (text == "f" || text == "false") {
+    out.push_back(0);
+  } else {
+    Invalid(text, type);
+  }
+}
+
+}  // namespace
+
+void AppendVarUInt(uint64_t value, std::string& out) {
+  while (value >= 0x80) {
+    out.push_back(static_cast<char>(value | 0x80));
+    value >>= 7;
+  }
+  out.push_back(static_cast<char>(value));
+}
+
+void AppendUInt8(uint8_t value, std::string& out) { out.push_back(static_cast<char>(value)); }
+
+void AppendUInt64(uint64_t value, std::string& out) { AppendLittleEndian(value, out); }
+
+void EncodeValue(const ChType& type, std::string_view text, std::string& out) {
+  if (type.nullable) out.push_back(0);
+  switch (type.kind) {
+    case ChKind::kBool:
+    case ChKind::kUInt8:
+      return AppendBool(text, type, out);
+    case ChKind::kInt16:
+      return AppendInteger<int16_t>(text, type, out);
+    case ChKind::kInt32:
+      return AppendInteger<int32_t>(text, type, out);
+    case ChKind::kInt64:
+      return AppendInteger<int64_t>(text, type, out);
+    case ChKind::kFloat32:
+      return AppendFloat<float>(text, type, out);
+    case ChKind::kFloat64:
+      return AppendFloat<double>(text, type, out);
+    case ChKind::kDecimal:
+      return AppendDecimal(text, type.precision, type.scale, out);
+    case ChKind::kString:
+      AppendVarUInt(text.size(), out);
+      out.append(text);
+      return;
+    case ChKind::kBytes:
+      return AppendBytea(text, type, out);
+    case ChKind::kUuid:
+      return AppendUuid(text, type, out);
+    case ChKind::kDate32:
+      return AppendLittleEndian(PgDateToDays(text), out);
+    case ChKind::kDateTime64:
+      return AppendLittleEndian(PgTimestampToMicros(text), out);
+    case ChKind::kArray: {
+      PgArrayElements elements = ParsePgArray(text);
+      AppendVarUInt(elements.size(), out);
+      const ChType& element = type.element.at(0);
+      for (const auto& value : elements) {
+        if (value) {
+          EncodeValue(element, *value, out);
+        } else if (element.nullable) {
+          out.push_back(1);
+        } else {
+          ThrowFatal("array '" + std::string(text.substr(0, 200)) + "' has a NULL element");
+        }
+      }
+      return;
+    }
+  }
+  ThrowFatal("unknown ClickHouse type kind " + std::to_string(static_cast<int>(type.kind)));
+}
+
+void EncodeCell(const ChType& type, const Cell& cell, std::string& out) {
+  switch (cell.kind) {
+    case CellKind::kText:
+      return EncodeValue(type, cell.text, out);
+    case CellKind::kNull:
+      if (type.nullable) return out.push_back(1);
+      if (type.kind == ChKind::kArray) return AppendVarUInt(0, out);  // see type_mapping.h
+      ThrowFatal("NULL for a column of type " + type.Sql());
+    case CellKind::kUnchangedToast:
+      // The sink resolves these before encoding; reaching here is a bug, not data.
+      ThrowFatal("internal error: an unchanged TOAST value reached the encoder unresolved");
+  }
+  ThrowFatal("internal error: unknown cell kind");
+}
+
+void EncodeDefault(const ChType& type, std::string& out) {
+  if (type.nullable) return out.push_back(1);
+  size_t zero_bytes = 0;
+  switch (type.kind) {
+    case ChKind::kBool:
+    case ChKind::kUInt8:
+      zero_bytes = 1;
+      break;
+    case ChKind::kInt16:
+      zero_bytes = 2;
+      break;
+    case ChKind::kInt32:
+    case ChKind::kFloat32:
+    case ChKind::kDate32:
+      zero_bytes = 4;
+      break;
+    case ChKind::kInt64:
+    case ChKind::kFloat64:
+    case ChKind::kDateTime64:
+      zero_bytes = 8;
+      break;
+    case ChKind::kDecimal:
+      zero_bytes = static_cast<size_t>(DecimalWidth(type.precision));
+      break;
+    case ChKind::kUuid:
+      zero_bytes = 16;
+      break;
+    case ChKind::kString:
+    case ChKind::kBytes:
+    case ChKind::kArray:
+      zero_bytes = 1;
+      break;  // length 0: empty string / empty array
+  }
+  if (zero_bytes == 0) {
+    ThrowFatal("unknown ClickHouse type kind " + std::to_string(static_cast<int>(type.kind)));
+  }
+  out.append(zero_bytes, '\0');
+}
+
+}  // namespace pg2ch

@@ -1,0 +1,107 @@
+#include "destination/clickhouse/table_codec.h"
+
+#include "common/error.h"
+#include "common/sql_quote.h"
+#include "destination/clickhouse/row_binary_encoder.h"
+
+namespace pg2ch {
+
+TableCodec::TableCodec(DestinationTable table, const ServerCaps& caps) : table_(std::move(table)) {
+  const std::string name = table_.source.QualifiedName();
+  for (size_t i = 0; i < table_.source.columns.size(); ++i) {
+    const SourceColumn& column = table_.source.columns[i];
+    types_.push_back(MapColumnType(name, column, caps));
+    is_key_.push_back(column.is_key);
+    if (!column.is_key) continue;
+    if (types_.back().nullable) {
+      ThrowFatal("table " + name + " key column " + column.name +
+                 " is nullable; ClickHouse cannot order by it (give the table a primary key)");
+    }
+    key_columns_.push_back(i);
+  }
+  if (key_columns_.empty()) {
+    ThrowFatal("table " + name +
+               " has no primary key or replica identity index; pg2ch needs one to order the "
+               "ClickHouse table and to apply updates and deletes");
+  }
+  table_sql_ = ChIdent(table_.database) + "." + ChIdent(table_.table);
+  insert_sql_ = "INSERT INTO " + table_sql_ + " (";
+  for (const SourceColumn& column : table_.source.columns) {
+    insert_sql_ += ChIdent(column.name) + ", ";
+  }
+  insert_sql_ += ChIdent(kIsDeletedColumn) + ", " + ChIdent(kVersionColumn) + ") FORMAT RowBinary";
+}
+
+template <typename F>
+void TableCodec::WithColumn(size_t index, F&& encode) const {
+  try {
+    encode();
+  } catch (const PipeError& e) {
+    throw PipeError(e.kind(), "table " + table_.source.QualifiedName() + " column " +
+                                  table_.source.columns[index].name + ": " + e.what());
+  }
+}
+
+void TableCodec::CheckWidth(const Row& row) const {
+  if (row.size() != types_.size()) {
+    ThrowFatal("table " + table_.source.QualifiedName() + " has " + std::to_string(types_.size()) +
+               " columns but a change carried " + std::to_string(row.size()) + " values");
+  }
+}
+
+std::string TableCodec::EncodeKey(const Row& row) const {
+  CheckWidth(row);
+  std::string key;
+  for (size_t index : key_columns_) {
+    WithColumn(index, [&] {
+      if (row[index].kind != CellKind::kText) {
+        ThrowFatal(row[index].kind == CellKind::kNull
+                       ? "a key column is NULL in a change"
+                       : "a key column is an unchanged TOAST value, so the row cannot be found");
+      }
+      EncodeValue(types_[index], row[index].text, key);
+    });
+  }
+  return key;
+}
+
+void TableCodec::EncodeRow(const Row& row, uint64_t version, std::string& out,
+                           const std::vector<std::string_view>* stored) const {
+  CheckWidth(row);
+  const size_t start = out.size();
+  try {
+    for (size_t i = 0; i < row.size(); ++i) {
+      if (row[i].kind == CellKind::kUnchangedToast && stored != nullptr) {
+        out.append(stored->at(i));
+        continue;
+      }
+      WithColumn(i, [&] { EncodeCell(types_[i], row[i], out); });
+    }
+  } catch (...) {
+    out.resize(start);  // a half-written row would corrupt every row after it
+    throw;
+  }
+  AppendUInt8(0, out);
+  AppendUInt64(version, out);
+}
+
+void TableCodec::EncodeDeleteRow(const Row& key_row, uint64_t version, std::string& out) const {
+  CheckWidth(key_row);
+  const size_t start = out.size();
+  try {
+    for (size_t i = 0; i < key_row.size(); ++i) {
+      if (is_key_[i]) {
+        WithColumn(i, [&] { EncodeCell(types_[i], key_row[i], out); });
+      } else {
+        EncodeDefault(types_[i], out);
+      }
+    }
+  } catch (...) {
+    out.resize(start);
+    throw;
+  }
+  AppendUInt8(1, out);
+  AppendUInt64(version, out);
+}
+
+}  // namespace pg2ch

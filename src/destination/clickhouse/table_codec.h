@@ -1,0 +1,67 @@
+// Everything needed to turn one source table's rows into RowBinary rows of its destination table.
+//
+// Built once per table when the sink is constructed: maps every column's type (unsupported types
+// throw PipeError(kFatal) there, before anything is written) and checks the table has a key that
+// ClickHouse can ORDER BY (at least one key column, none of them nullable).
+//
+// Destination row layout, in insert order: the source columns, `_peerdb_is_deleted` UInt8,
+// `_peerdb_version` UInt64 (`_peerdb_synced_at` is left to its DEFAULT).
+// Immutable after construction; safe to share between threads.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/change.h"
+#include "destination/clickhouse/clickhouse_sink.h"
+#include "destination/clickhouse/server_caps.h"
+#include "destination/clickhouse/type_mapping.h"
+
+namespace pg2ch {
+
+inline constexpr const char* kSyncedAtColumn = "_peerdb_synced_at";
+inline constexpr const char* kIsDeletedColumn = "_peerdb_is_deleted";
+inline constexpr const char* kVersionColumn = "_peerdb_version";
+
+class TableCodec {
+ public:
+  TableCodec(DestinationTable table, const ServerCaps& caps);
+
+  const DestinationTable& table() const { return table_; }
+  const SourceTable& source() const { return table_.source; }
+  const std::vector<ChType>& types() const { return types_; }
+  const std::vector<size_t>& key_columns() const { return key_columns_; }
+  // "`db`.`t`", quoted for SQL.
+  const std::string& table_sql() const { return table_sql_; }
+  // "INSERT INTO `db`.`t` (`a`, ..., `_peerdb_is_deleted`, `_peerdb_version`) FORMAT RowBinary"
+  const std::string& insert_sql() const { return insert_sql_; }
+
+  // The key columns of `row` encoded back to back: identifies the destination row. Throws
+  // PipeError(kFatal) when a key cell is not a value (NULL or unchanged TOAST).
+  std::string EncodeKey(const Row& row) const;
+  // Appends one destination row. Unchanged TOAST cells take the RowBinary value at the same
+  // column index of `stored` (values read back from ClickHouse); without `stored` they are an
+  // error. On any error nothing is appended.
+  void EncodeRow(const Row& row, uint64_t version, std::string& out,
+                 const std::vector<std::string_view>* stored = nullptr) const;
+  // Appends a delete row: key columns from `key_row`, every other column its default.
+  void EncodeDeleteRow(const Row& key_row, uint64_t version, std::string& out) const;
+  // Throws PipeError(kFatal) unless `row` has one cell per column.
+  void CheckWidth(const Row& row) const;
+
+ private:
+  // Runs `encode` for column `index`, prefixing any error with table and column.
+  template <typename F>
+  void WithColumn(size_t index, F&& encode) const;
+
+  DestinationTable table_;
+  std::vector<ChType> types_;
+  std::vector<size_t> key_columns_;
+  std::vector<bool> is_key_;
+  std::string table_sql_;
+  std::string insert_sql_;
+};
+
+}  // namespace pg2ch

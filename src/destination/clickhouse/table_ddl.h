@@ -1,0 +1,33 @@
+// The DDL of destination tables, and the check that an existing table can take pg2ch's rows.
+//
+//   CREATE TABLE IF NOT EXISTS `db`.`t` (`a` Int64, ..., `_peerdb_synced_at` DateTime64(9)
+//     DEFAULT now64(), `_peerdb_is_deleted` UInt8, `_peerdb_version` UInt64)
+//   ENGINE = ReplacingMergeTree(`_peerdb_version`) ORDER BY (`k1`, `k2`)
+// (`_peerdb_synced_at` is DateTime DEFAULT now() on servers without DateTime64.)
+//
+// An existing table is accepted when every column pg2ch writes exists with exactly the type
+// pg2ch would create; extra columns are left alone. Pure functions: the sink does the I/O.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "destination/clickhouse/server_caps.h"
+#include "destination/clickhouse/table_codec.h"
+
+namespace pg2ch {
+
+struct ExistingColumn {
+  std::string name;
+  std::string type;
+};
+
+std::string CreateTableSql(const TableCodec& codec, const ServerCaps& caps);
+// Selects (name, type) of the table's columns from system.columns, as RowBinary.
+std::string ExistingColumnsSql(const TableCodec& codec);
+std::vector<ExistingColumn> ParseExistingColumns(std::string_view row_binary);
+// Throws PipeError(kFatal) listing every missing column and every type mismatch.
+void CheckExistingColumns(const TableCodec& codec, const std::vector<ExistingColumn>& columns);
+
+}  // namespace pg2ch
