@@ -23,7 +23,8 @@ psql -c "CREATE TABLE bench (id bigint PRIMARY KEY, n integer NOT NULL, label te
            amount numeric(12,2) NOT NULL, at timestamptz NOT NULL);
          INSERT INTO bench SELECT g, g % 1000, md5(g::text) || '-label', g * 0.01,
            timestamptz '2020-01-01 00:00:00+00' + g * interval '1 second'
-         FROM generate_series(1, $rows) g; VACUUM ANALYZE bench;"
+         FROM generate_series(1, $rows) g;"
+psql -c "VACUUM ANALYZE bench"
 bytes=$(psql -c "SELECT pg_table_size('bench')")
 
 ch "CREATE DATABASE IF NOT EXISTS baseline"

@@ -21,6 +21,7 @@ start() {
   stop
   rm -rf "$dir/pg" "$dir/ch"
   mkdir -p "$dir/pg" "$dir/ch"
+  chmod 755 "$dir"  # the postgres user must reach its data dir inside
   local pgport chport chtcp
   pgport=$(free_port); chport=$(free_port); chtcp=$(free_port)
   [ "$(id -u)" = 0 ] && chown postgres "$dir/pg"

@@ -88,7 +88,7 @@ TEST(PipeEndToEnd, CdcOnlyPipeReplicatesOnlyNewRows) {
   PgExec(dbs.pg, "DELETE FROM public.t WHERE id BETWEEN 1011 AND 1020");
   ASSERT_TRUE(WaitUntil(60, [&] { return ChCount(dbs, "t") == 590; }))
       << ChCount(dbs, "t") << "\n" << pg2ch->Output();
-  EXPECT_EQ(DiffTables(dbs, "(SELECT * FROM public.t WHERE id > 1000) s", "t", AllTypesColumns(), "id"), "");
+  EXPECT_EQ(DiffTables(dbs, "(SELECT * FROM public.t WHERE id > 1000)", "t", AllTypesColumns(), "id"), "");
   std::vector<PipeState> expected = {PipeState::kProvisioning, PipeState::kSetup,
                                      PipeState::kRunning};
   EXPECT_EQ(StateSequence(files, "cdconly"), expected);

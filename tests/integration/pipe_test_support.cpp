@@ -173,7 +173,8 @@ std::string DiffTables(const TestDatabases& dbs, const std::string& pg_table,
     pg_cols += (pg_cols.empty() ? "" : ", ") + c.pg_expr;
     ch_cols += (ch_cols.empty() ? "" : ", ") + c.ch_expr;
   }
-  auto pg_rows = PgQuery(dbs.pg, "SELECT " + pg_cols + " FROM " + pg_table + " ORDER BY " + order_by);
+  // Qualified, so PostgreSQL orders by the column and not by an output column of the same name.
+  auto pg_rows = PgQuery(dbs.pg, "SELECT " + pg_cols + " FROM " + pg_table + " AS _src ORDER BY _src." + order_by);
   auto ch_rows = ParseTsv(ChQuery(dbs.ch, "SELECT " + ch_cols + " FROM `" + dbs.ch.database +
                                               "`.`" + ch_table +
                                               "` FINAL WHERE _peerdb_is_deleted = 0 ORDER BY " +
@@ -221,7 +222,7 @@ std::string WaitForEqual(const TestDatabases& dbs, const std::string& pg_table,
 }
 
 int64_t PgCount(const TestDatabases& dbs, const std::string& table) {
-  return std::stoll(PgQuery(dbs.pg, "SELECT count(*) FROM " + table)[0][0]);
+  return std::stoll(PgQuery(dbs.pg, "SELECT count(*) FROM " + table + " AS _src")[0][0]);
 }
 
 int64_t ChCount(const TestDatabases& dbs, const std::string& table) {

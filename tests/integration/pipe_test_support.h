@@ -41,7 +41,7 @@ struct CompareColumn {
   enum Kind { kExact, kNumber, kFloat, kBool } kind = kExact;
 };
 
-// SELECT the columns (ordered by `order_by`) from both sides; ClickHouse reads FINAL rows that
+// SELECT the columns (ordered by the column `order_by`) from both sides; ClickHouse reads FINAL rows that
 // are not deleted. Returns "" when equal, else a description of the first differences.
 std::string DiffTables(const TestDatabases& dbs, const std::string& pg_table,
                        const std::string& ch_table, const std::vector<CompareColumn>& columns,
