@@ -117,6 +117,10 @@ std::optional<PipeState> RunCdc(PipeContext& ctx) {
             batch_end = txn->end_lsn;
         }
       } else if (auto* k = std::get_if<PrimaryKeepalive>(&*message)) {
+        // The keepalive's position is what the server has sent so far; with nothing open or
+        // pending here, every commit before it is durable, so an idle pipe can confirm it and
+        // the slot stops holding WAL written by other databases and tables.
+        if (batch.empty() && !assembler.in_transaction()) idle_lsn = std::max(idle_lsn, k->wal_end);
         if (k->reply_requested) report_status();
       }
     }
