@@ -43,7 +43,9 @@ std::vector<std::vector<std::string>> PgQuery(const PostgresEndpoint& pg, const 
 // Runs SQL on ClickHouse, returns the body (add FORMAT TabSeparated etc. yourself).
 std::string ChQuery(const ClickHouseEndpoint& ch, const std::string& sql);
 
-// A child process (the pg2ch binary): stdout+stderr captured to a file.
+// A child process (the pg2ch binary): stdout+stderr captured to a file (truncated at start).
+// It gets SIGKILL when the test binary dies; Linux ties that to the creating thread, so create
+// it on a thread that outlives it (the test's own thread does).
 class Process {
  public:
   Process(std::vector<std::string> argv, const std::string& log_path);

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The one test command (README and CI): installs dependencies, configures, builds everything and
+# runs every test (unit and integration against real PostgreSQL 15 and ClickHouse servers).
+# Exits non-zero on any failure.
+#   PG2CH_SANITIZE=1   build with ASan+UBSan in build-asan/ instead of build/
+#   PG2CH_TEST_KEEP=1  keep the servers' throwaway dirs under /tmp for debugging
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" -eq 0 ]; then
+  bash scripts/install-deps.sh
+else
+  # Without root we can only check; install-deps.sh names what is missing.
+  bash scripts/install-deps.sh || { echo "test.sh: run scripts/install-deps.sh as root" >&2; exit 1; }
+fi
+
+build_dir=build
+cmake_args=(-G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo)
+if [ "${PG2CH_SANITIZE:-0}" = 1 ]; then
+  build_dir=build-asan
+  cmake_args+=(-DPG2CH_SANITIZE=ON)
+  # UBSan only prints by default: undefined behaviour must fail the test like an ASan report does.
+  export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+fi
+
+jobs="$(nproc)"
+cmake -S . -B "$build_dir" "${cmake_args[@]}"
+cmake --build "$build_dir" --parallel "$jobs"
+
+# The integration test carries its own 50 min limit (tests/CMakeLists.txt); this one is a
+# backstop for anything without one.
+ctest --test-dir "$build_dir" --output-on-failure --timeout 3000 --parallel "$jobs"

@@ -1,0 +1,120 @@
+// Starts the PostgreSQL 15 test server in `dir`: initdb as the `postgres` user (the server refuses
+// to run as root), password auth over TCP, and the postmaster as our direct child rather than
+// through `pg_ctl start`, which would detach it: a direct child dies with us (parent-death
+// SIGQUIT = immediate shutdown) and is reached by ctest's process-tree kill on timeout.
+#include <libpq-fe.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <stdexcept>
+#include <thread>
+
+#include "harness/harness.h"
+#include "harness/harness_internal.h"
+
+namespace pg2ch::test::internal {
+namespace {
+
+constexpr const char* kPgBin = "/usr/lib/postgresql/15/bin";
+
+// Trust on the unix socket only: the harness sets the password over it; clients under test
+// come over TCP and must authenticate like in production.
+constexpr const char* kPgHba =
+    "# Written by the pg2ch test harness.\n"
+    "local all all trust\n"
+    "local replication all trust\n"
+    "host all all 127.0.0.1/32 scram-sha-256\n"
+    "host replication all 127.0.0.1/32 scram-sha-256\n";
+
+void ChownToPostgres(const std::string& path) {
+  if (geteuid() != 0) return;  // not root: the server runs as ourselves
+  const passwd* pw = getpwnam("postgres");
+  if (pw == nullptr) throw std::runtime_error("no `postgres` system user (install postgresql)");
+  if (chown(path.c_str(), pw->pw_uid, pw->pw_gid) != 0) {
+    throw std::runtime_error("chown " + path + " failed");
+  }
+}
+
+void RunInitdb(const std::string& dir, const std::string& data) {
+  SpawnOptions opts{.drop_to_postgres_user = true, .parent_death_signal = SIGKILL, .cwd = dir};
+  std::string log = dir + "/initdb.log";
+  // --no-locale -E UTF8: identical collation on every machine, any text accepted.
+  pid_t pid = Spawn({std::string(kPgBin) + "/initdb", "-D", data, "-A", "trust", "-U", "postgres",
+                     "--auth-local=trust", "-E", "UTF8", "--no-locale", "--no-sync"},
+                    log, opts);
+  int status = WaitPid(pid, 120);
+  if (status == -1) {
+    kill(pid, SIGKILL);
+    WaitPid(pid, 10);
+  }
+  UntrackChild(pid);
+  if (status == -1 || ExitCode(status) != 0) {
+    throw std::runtime_error("initdb failed:\n" + Tail(ReadFile(log), 30));
+  }
+}
+
+void SetPassword(const std::string& socket_conninfo) {
+  std::unique_ptr<PGconn, decltype(&PQfinish)> conn(PQconnectdb(socket_conninfo.c_str()),
+                                                    &PQfinish);
+  if (PQstatus(conn.get()) != CONNECTION_OK) {
+    throw std::runtime_error(std::string("socket connect: ") + PQerrorMessage(conn.get()));
+  }
+  std::unique_ptr<char, decltype(&PQfreemem)> literal(
+      PQescapeLiteral(conn.get(), kPgPassword, strlen(kPgPassword)), &PQfreemem);
+  std::string sql = std::string("ALTER USER postgres PASSWORD ") + literal.get();
+  std::unique_ptr<PGresult, decltype(&PQclear)> res(PQexec(conn.get(), sql.c_str()), &PQclear);
+  if (PQresultStatus(res.get()) != PGRES_COMMAND_OK) {
+    throw std::runtime_error(std::string("ALTER USER: ") + PQerrorMessage(conn.get()));
+  }
+}
+
+}  // namespace
+
+void StartPostgres(const std::string& dir, int port, std::atomic<pid_t>& pid) {
+  if (mkdir(dir.c_str(), 0700) != 0) throw std::runtime_error("mkdir " + dir + " failed");
+  ChownToPostgres(dir);
+  std::string data = dir + "/data";
+  RunInitdb(dir, data);
+  {
+    // Root may overwrite it in place; ownership stays with `postgres`.
+    std::ofstream hba(data + "/pg_hba.conf", std::ios::trunc);
+    hba << kPgHba;
+    if (!hba.good()) throw std::runtime_error("cannot write " + data + "/pg_hba.conf");
+  }
+
+  std::string log = dir + "/server.log";
+  std::string port_str = std::to_string(port);
+  SpawnOptions opts{
+      .drop_to_postgres_user = true, .parent_death_signal = SIGQUIT, .cwd = dir, .track = false};
+  // fsync=off only buys test speed; every other setting is one pg2ch needs in production too.
+  pid = Spawn(
+      {std::string(kPgBin) + "/postgres", "-D", data, "-p", port_str, "-k", dir, "-c",
+       "listen_addresses=127.0.0.1", "-c", "wal_level=logical", "-c", "max_replication_slots=50",
+       "-c", "max_wal_senders=50", "-c", "max_connections=200", "-c", "fsync=off"},
+      log, opts);
+
+  std::string socket_conninfo =
+      "host=" + dir + " port=" + port_str + " user=postgres dbname=postgres connect_timeout=5";
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (PQping(socket_conninfo.c_str()) != PQPING_OK) {
+    int status = WaitPid(pid, 0);
+    if (status != -1) {
+      pid = 0;  // reaped: nothing left to stop
+      throw std::runtime_error("postgres exited with code " + std::to_string(ExitCode(status)) +
+                               ":\n" + Tail(ReadFile(log), 30));
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      throw std::runtime_error("postgres not ready after 60 s:\n" + Tail(ReadFile(log), 30));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  SetPassword(socket_conninfo);
+}
+
+}  // namespace pg2ch::test::internal
