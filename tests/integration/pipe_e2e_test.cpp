@@ -89,6 +89,13 @@ TEST(PipeEndToEnd, CdcOnlyPipeReplicatesOnlyNewRows) {
   ASSERT_TRUE(WaitUntil(60, [&] { return ChCount(dbs, "t") == 590; }))
       << ChCount(dbs, "t") << "\n" << pg2ch->Output();
   EXPECT_EQ(DiffTables(dbs, "(SELECT * FROM public.t WHERE id > 1000)", "t", AllTypesColumns(), "id"), "");
+  // TRUNCATE empties the ClickHouse table at its place in the stream: rows inserted in the
+  // same transaction after it survive, rows before it do not.
+  PgExec(dbs.pg, "BEGIN; INSERT INTO public.t SELECT * FROM gen_t(2001, 2010); TRUNCATE public.t; " +
+                     InsertAllTypesSql("t", 3001, 3005) + "; COMMIT");
+  ASSERT_TRUE(WaitUntil(60, [&] { return ChCount(dbs, "t") == 5; }))
+      << ChCount(dbs, "t") << "\n" << pg2ch->Output();
+  EXPECT_EQ(DiffTables(dbs, "public.t", "t", AllTypesColumns(), "id"), "");
   std::vector<PipeState> expected = {PipeState::kProvisioning, PipeState::kSetup,
                                      PipeState::kRunning};
   EXPECT_EQ(StateSequence(files, "cdconly"), expected);
