@@ -13,6 +13,12 @@ PACKAGES=(
   curl ca-certificates procps python3
 )
 
+# npm fetches libchdb (ClickHouse 26, scripts/fetch-chdb.sh). Only the command matters: a
+# NodeSource nodejs already ships npm and conflicts with Debian's npm package.
+if ! command -v npm >/dev/null; then
+  PACKAGES+=(npm)
+fi
+
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   # `dpkg -s` also succeeds for removed-but-configured packages: check the status line.

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # The one test command (README and CI): installs dependencies, configures, builds everything and
-# runs every test (unit and integration against real PostgreSQL 15 and ClickHouse servers).
+# runs every test (unit, and integration against real PostgreSQL 15 and two ClickHouse engines:
+# Debian's 18.16 server and ClickHouse 26 as a library, fetched by scripts/fetch-chdb.sh).
 # Exits non-zero on any failure.
-#   PG2CH_SANITIZE=1   build with ASan+UBSan in build-asan/ instead of build/
-#   PG2CH_TEST_KEEP=1  keep the servers' throwaway dirs under /tmp for debugging
+#   PG2CH_SANITIZE=1          build with ASan+UBSan in build-asan/ instead of build/
+#   PG2CH_TEST_KEEP=1         keep the servers' throwaway dirs under /tmp for debugging
+#   PG2CH_TEST_ENGINES=ch26   run the ClickHouse tests on one engine only (ch18, ch26 or both,
+#                             comma-separated; default both)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +15,12 @@ if [ "$(id -u)" -eq 0 ]; then
 else
   # Without root we can only check; install-deps.sh names what is missing.
   bash scripts/install-deps.sh || { echo "test.sh: run scripts/install-deps.sh as root" >&2; exit 1; }
+fi
+
+# The integration tests run against ClickHouse 18.16 (Debian) and 26.7 (libchdb, ~570 MB, cached
+# in .cache/chdb); PG2CH_TEST_ENGINES=ch18 runs only the former and needs no download.
+if [[ ",${PG2CH_TEST_ENGINES:-ch26}," == *,ch26,* ]]; then
+  bash scripts/fetch-chdb.sh
 fi
 
 build_dir=build

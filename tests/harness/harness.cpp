@@ -130,9 +130,11 @@ std::string ChQuery(const ClickHouseEndpoint& ch, const std::string& sql) {
   return body;
 }
 
-TestDatabases NewTestDatabases(const std::string& hint) {
+TestDatabases NewTestDatabases(const std::string& hint, ChEngine engine) {
   static std::atomic<int> counter{0};
   const Servers& servers = GetServers();
+  internal::CheckServersAlive();
+  // Unique across engines too: one PostgreSQL serves them all.
   std::string name = "t_" + SanitizeHint(hint) + "_" + std::to_string(++counter);
 
   TestDatabases dbs;
@@ -145,7 +147,8 @@ TestDatabases NewTestDatabases(const std::string& hint) {
   PgExec(dbs.pg, "CREATE DATABASE " + name);
   dbs.pg.database = name;
 
-  dbs.ch.url = servers.ch_url;
+  dbs.engine = engine;
+  dbs.ch.url = servers.ChUrl(engine);
   dbs.ch.user = "default";
   dbs.ch.password = "";
   ChQuery(dbs.ch, "CREATE DATABASE " + name);

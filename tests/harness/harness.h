@@ -5,13 +5,18 @@
 // PostgreSQL: initdb into a throwaway dir owned by the unprivileged `postgres` user,
 // wal_level=logical, a free port, TCP on 127.0.0.1 with scram-sha-256 password auth (user
 // `postgres`, password kPgPassword), replication allowed.
-// ClickHouse: clickhouse-server from Debian with a minimal config in a throwaway dir, free ports,
-// user `default` without password.
-// Each test calls NewTestDatabases() for its own database on both sides.
+// ClickHouse, one server per engine of the run (TestEngines()), each with user `default`
+// without password:
+//   ch18  Debian's clickhouse-server 18.16 with a minimal config in a throwaway dir.
+//   ch26  ClickHouse 26.7 as a library (libchdb, fetched by scripts/fetch-chdb.sh into
+//         .cache/chdb/, or $PG2CH_CHDB_LIB) behind tests/chdb_server's HTTP front.
+// Each test calls NewTestDatabases(hint, engine) for its own databases; tests that talk to
+// ClickHouse run once per engine (harness/engine_test.h).
 #pragma once
 
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "pipe/pipe_config.h"
@@ -20,20 +25,36 @@ namespace pg2ch::test {
 
 inline constexpr const char* kPgPassword = "pg2ch-test-password";
 
+// The ClickHouse engines the integration tests run against.
+enum class ChEngine {
+  kCh18,  // clickhouse-server 18.16 (Debian): String fallbacks for dates, timestamps, wide Decimal
+  kCh26,  // ClickHouse 26.7 (libchdb): DateTime64, Date32, Bool, Decimal up to 76 digits
+};
+const char* EngineName(ChEngine engine);  // "ch18", "ch26": test names, PG2CH_TEST_ENGINES
+// True for the engines whose version gets pg2ch's modern types (ClickHouse >= 23).
+inline bool IsModern(ChEngine engine) { return engine != ChEngine::kCh18; }
+// The engines of this run: PG2CH_TEST_ENGINES, a comma list of engine names, or all of them.
+// An unknown name ends the process with a message (exit code 2).
+const std::vector<ChEngine>& TestEngines();
+
 struct Servers {
   int pg_port = 0;
   std::string pg_host = "127.0.0.1";
-  std::string ch_url;  // http://127.0.0.1:PORT
   std::string work_dir;  // throwaway dir for this run (logs, catalogs)
+  // http://127.0.0.1:PORT of each engine of the run; throws std::logic_error for another one.
+  const std::string& ChUrl(ChEngine engine) const;
+  std::vector<std::pair<ChEngine, std::string>> ch_urls;
 };
 const Servers& GetServers();
 
 struct TestDatabases {
   PostgresEndpoint pg;    // database created empty, credentials filled in
-  ClickHouseEndpoint ch;  // database created empty
+  ClickHouseEndpoint ch;  // database created empty on `engine`
+  ChEngine engine = ChEngine::kCh18;
 };
-// Creates fresh, uniquely named databases on both servers (name derived from `hint`).
-TestDatabases NewTestDatabases(const std::string& hint);
+// Creates fresh, uniquely named databases on PostgreSQL and on the ClickHouse `engine` (name
+// derived from `hint`).
+TestDatabases NewTestDatabases(const std::string& hint, ChEngine engine);
 
 // Runs SQL on PostgreSQL (simple query protocol, several statements allowed); throws
 // std::runtime_error with the server's message on failure.

@@ -55,9 +55,16 @@ long HttpPost(const std::string& url, const std::string& body, const std::string
 // still stopped; they return once the server answers queries, or throw with its log tail.
 void StartPostgres(const std::string& dir, int port, std::atomic<pid_t>& pid);
 void StartClickHouse(const std::string& dir, int http_port, int tcp_port, std::atomic<pid_t>& pid);
+// ClickHouse 26: tests/chdb_server's front over libchdb (ChdbLibraryPath()).
+void StartChdbFront(const std::string& dir, int http_port, std::atomic<pid_t>& pid);
+// $PG2CH_CHDB_LIB, else .cache/chdb/libchdb.so in the source tree (scripts/fetch-chdb.sh).
+std::string ChdbLibraryPath();
 
-void StartServers();            // throws std::runtime_error with the server's log tail
-void StopServers() noexcept;    // idempotent
+void StartServers();          // throws std::runtime_error with the server's log tail
+void StopServers() noexcept;  // idempotent
+// Throws, naming the server and its log tail, if one died during the run: otherwise every later
+// test only reports "connection refused".
+void CheckServersAlive();
 void InstallCleanupHandlers();  // atexit + fatal/termination signals + sanitizer death callback
 
 }  // namespace pg2ch::test::internal

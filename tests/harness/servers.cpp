@@ -1,7 +1,7 @@
 // Lifetime of the per-process test servers: one throwaway work dir under /tmp, PostgreSQL and
-// ClickHouse on free loopback ports, and a stop that runs exactly once however the process ends
-// (Environment::TearDown, atexit, a fatal or termination signal, a sanitizer report). The stop
-// path is async-signal-safe: kill, waitpid, nanosleep, fork+exec of rm.
+// one ClickHouse per engine of the run on free loopback ports, and a stop that runs exactly once
+// however the process ends (Environment::TearDown, atexit, a fatal or termination signal, a
+// sanitizer report). The stop path is async-signal-safe: kill, waitpid, nanosleep, fork+exec of rm.
 #include <curl/curl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -35,7 +35,7 @@ pid_t g_owner_pid = 0;  // forked children (death tests) must not stop our serve
 bool g_keep = false;    // PG2CH_TEST_KEEP=1: leave the work dir for debugging
 char g_work_dir[256] = {};
 std::atomic<pid_t> g_pg_pid{0};
-std::atomic<pid_t> g_ch_pid{0};
+std::atomic<pid_t> g_ch_pids[2];  // per engine, in TestEngines() order (no repeats: at most 2)
 std::atomic<bool> g_stopped{false};
 struct sigaction g_old_actions[NSIG];
 
@@ -52,9 +52,11 @@ bool StopAll() noexcept {
   if (g_owner_pid == 0 || getpid() != g_owner_pid) return false;
   if (g_stopped.exchange(true)) return false;
   internal::KillTrackedChildren();
-  if (pid_t ch = g_ch_pid.exchange(0); ch > 0) {
-    kill(ch, SIGKILL);
-    internal::WaitPid(ch, 10);
+  for (auto& ch_pid : g_ch_pids) {
+    if (pid_t ch = ch_pid.exchange(0); ch > 0) {
+      kill(ch, SIGKILL);
+      internal::WaitPid(ch, 10);
+    }
   }
   if (pid_t pg = g_pg_pid.exchange(0); pg > 0) {
     kill(pg, SIGQUIT);  // immediate shutdown; the postmaster reaps its backends before exiting
@@ -121,6 +123,35 @@ const Servers& GetServers() {
 
 namespace internal {
 
+void CheckServersAlive() {
+  struct Server {
+    std::string name;
+    std::atomic<pid_t>& pid;
+    std::string log;
+  };
+  std::string dir = g_servers.work_dir;
+  std::vector<Server> servers{{"PostgreSQL", g_pg_pid, dir + "/pg/server.log"}};
+  const std::vector<ChEngine>& engines = TestEngines();
+  for (size_t i = 0; i < engines.size(); ++i) {
+    std::string ch_dir = dir + "/" + EngineName(engines[i]);
+    servers.push_back(
+        {std::string("ClickHouse ") + EngineName(engines[i]), g_ch_pids[i],
+         ch_dir + (engines[i] == ChEngine::kCh18 ? "/server.err.log" : "/server.log")});
+  }
+  for (Server& server : servers) {
+    pid_t pid = server.pid.load();
+    if (pid <= 0) continue;
+    int status = WaitPid(pid, 0);
+    if (status == -1) continue;
+    server.pid = 0;  // reaped
+    std::string why = access(dir.c_str(), F_OK) == 0
+                          ? "its log ends:\n" + Tail(ReadFile(server.log), 20)
+                          : "the work dir " + dir + " was deleted from outside";
+    throw std::runtime_error("the " + server.name + " test server died during the run (exit code " +
+                             std::to_string(ExitCode(status)) + "); " + why);
+  }
+}
+
 void StartServers() {
   if (g_started) return;
   g_owner_pid = getpid();
@@ -135,24 +166,38 @@ void StartServers() {
   std::snprintf(g_work_dir, sizeof(g_work_dir), "%s", work);
   std::string dir = work;
 
-  std::vector<int> ports = FreeTcpPorts(3);
+  const std::vector<ChEngine>& engines = TestEngines();
+  std::vector<int> ports = FreeTcpPorts(1 + 2 * static_cast<int>(engines.size()));
   std::fprintf(stderr,
                "[harness] work dir %s%s\n"
-               "[harness] PostgreSQL 15: 127.0.0.1:%d, socket dir %s/pg, log %s/pg/server.log\n"
-               "[harness] ClickHouse: http://127.0.0.1:%d (tcp %d), logs %s/ch/server.log and "
-               "%s/ch/server.err.log\n",
+               "[harness] PostgreSQL 15: 127.0.0.1:%d, socket dir %s/pg, log %s/pg/server.log\n",
                work, g_keep ? " (kept: PG2CH_TEST_KEEP=1)" : " (set PG2CH_TEST_KEEP=1 to keep it)",
-               ports[0], work, work, ports[1], ports[2], work, work);
+               ports[0], work, work);
   auto start = std::chrono::steady_clock::now();
   internal::StartPostgres(dir + "/pg", ports[0], g_pg_pid);
-  internal::StartClickHouse(dir + "/ch", ports[1], ports[2], g_ch_pid);
-  std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
-  std::fprintf(stderr, "[harness] servers ready in %.1f s\n", took.count());
-
   g_servers.pg_port = ports[0];
   g_servers.pg_host = "127.0.0.1";
-  g_servers.ch_url = "http://127.0.0.1:" + std::to_string(ports[1]);
   g_servers.work_dir = dir;
+  for (size_t i = 0; i < engines.size(); ++i) {
+    int http_port = ports[1 + 2 * i];
+    std::string ch_dir = dir + "/" + EngineName(engines[i]);
+    if (engines[i] == ChEngine::kCh18) {
+      std::fprintf(stderr,
+                   "[harness] ClickHouse 18.16 (ch18): http://127.0.0.1:%d, logs %s/server.log "
+                   "and %s/server.err.log\n",
+                   http_port, ch_dir.c_str(), ch_dir.c_str());
+      internal::StartClickHouse(ch_dir, http_port, ports[2 + 2 * i], g_ch_pids[i]);
+    } else {
+      std::fprintf(stderr,
+                   "[harness] ClickHouse 26 (ch26, libchdb %s): http://127.0.0.1:%d, log "
+                   "%s/server.log\n",
+                   internal::ChdbLibraryPath().c_str(), http_port, ch_dir.c_str());
+      internal::StartChdbFront(ch_dir, http_port, g_ch_pids[i]);
+    }
+    g_servers.ch_urls.emplace_back(engines[i], "http://127.0.0.1:" + std::to_string(http_port));
+  }
+  std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+  std::fprintf(stderr, "[harness] servers ready in %.1f s\n", took.count());
   g_started = true;
 }
 

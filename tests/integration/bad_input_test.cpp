@@ -4,6 +4,7 @@
 
 #include <fstream>
 
+#include "harness/engine_test.h"
 #include "pipe_test_support.h"
 
 namespace pg2ch::test {
@@ -21,41 +22,49 @@ void ExpectFailed(const PipeFiles& files, const std::string& pipe, const std::st
   EXPECT_EQ(output.find(kPgPassword), std::string::npos) << "password leaked: " << output;
 }
 
+class BadInput : public EngineTest {};
+
 bool ChTableExists(const TestDatabases& dbs, const std::string& table) {
   return ChQuery(dbs.ch, "SELECT count() FROM system.tables WHERE database = '" + dbs.ch.database +
                              "' AND name = '" + table + "'") != "0\n";
 }
 
-TEST(BadInput, WrongPassword) {
-  TestDatabases dbs = NewTestDatabases("badpw");
+TEST_P(BadInput, WrongPassword) {
+  TestDatabases dbs = NewDatabases("badpw");
+  const std::string pipe = PipeName("badpw");
   PgExec(dbs.pg, "CREATE TABLE t (id int PRIMARY KEY)");
   TestDatabases wrong = dbs;
   wrong.pg.password = "not-the-password";
-  PipeFiles files = WritePipe(wrong, "badpw", {"public.t"});
-  ExpectFailed(files, "badpw", "password authentication failed");
+  PipeFiles files = WritePipe(wrong, pipe, {"public.t"});
+  ExpectFailed(files, pipe, "password authentication failed");
   EXPECT_FALSE(ChTableExists(dbs, "t"));
 }
 
-TEST(BadInput, UnknownTable) {
-  TestDatabases dbs = NewTestDatabases("unknown");
+TEST_P(BadInput, UnknownTable) {
+  TestDatabases dbs = NewDatabases("unknown");
+  const std::string pipe = PipeName("unknown");
   PgExec(dbs.pg, "CREATE TABLE t (id int PRIMARY KEY)");
-  PipeFiles files = WritePipe(dbs, "unknown", {"public.t", "public.nope"});
-  ExpectFailed(files, "unknown", "source table public.nope does not exist");
+  PipeFiles files = WritePipe(dbs, pipe, {"public.t", "public.nope"});
+  ExpectFailed(files, pipe, "source table public.nope does not exist");
   EXPECT_FALSE(ChTableExists(dbs, "t"));
   EXPECT_TRUE(PgQuery(dbs.pg, "SELECT 1 FROM pg_publication").empty());
 }
 
-TEST(BadInput, TableWithoutPrimaryKey) {
-  TestDatabases dbs = NewTestDatabases("nopk");
+TEST_P(BadInput, TableWithoutPrimaryKey) {
+  TestDatabases dbs = NewDatabases("nopk");
+  const std::string pipe = PipeName("nopk");
   PgExec(dbs.pg, "CREATE TABLE t (id int, v text); INSERT INTO t VALUES (1, 'a')");
-  PipeFiles files = WritePipe(dbs, "nopk", {"public.t"});
-  ExpectFailed(files, "nopk", "source table public.t has no primary key");
+  PipeFiles files = WritePipe(dbs, pipe, {"public.t"});
+  ExpectFailed(files, pipe, "source table public.t has no primary key");
   EXPECT_FALSE(ChTableExists(dbs, "t"));
-  EXPECT_TRUE(PgQuery(dbs.pg, "SELECT 1 FROM pg_replication_slots WHERE database = current_database()").empty());
+  EXPECT_TRUE(
+      PgQuery(dbs.pg, "SELECT 1 FROM pg_replication_slots WHERE database = current_database()")
+          .empty());
 }
 
-TEST(BadInput, UnreachableClickHouse) {
-  TestDatabases dbs = NewTestDatabases("noch");
+// Runs once: ClickHouse is never reached.
+TEST(BadInputOnce, UnreachableClickHouse) {
+  TestDatabases dbs = NewTestDatabases("noch", TestEngines().front());
   PgExec(dbs.pg, "CREATE TABLE t (id int PRIMARY KEY)");
   TestDatabases wrong = dbs;
   wrong.ch.url = "http://127.0.0.1:1";
@@ -65,8 +74,9 @@ TEST(BadInput, UnreachableClickHouse) {
   EXPECT_TRUE(PgQuery(dbs.pg, "SELECT 1 FROM pg_publication").empty());
 }
 
-TEST(BadInput, MalformedPipeFile) {
-  TestDatabases dbs = NewTestDatabases("badjson");
+// Runs once: the pipe file is refused before anything is contacted.
+TEST(BadInputOnce, MalformedPipeFile) {
+  TestDatabases dbs = NewTestDatabases("badjson", TestEngines().front());
   PipeFiles files = WritePipe(dbs, "badjson", {"public.t"});
   {
     std::ofstream out(files.pipe);
@@ -85,6 +95,8 @@ TEST(BadInput, MalformedPipeFile) {
   EXPECT_EQ(again->Wait(30), 2);
   EXPECT_NE(again->Output().find("source: is required"), std::string::npos) << again->Output();
 }
+
+PG2CH_INSTANTIATE_ENGINE_TESTS(BadInput);
 
 }  // namespace
 }  // namespace pg2ch::test

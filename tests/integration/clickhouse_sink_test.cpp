@@ -1,4 +1,4 @@
-// ClickHouseSink against the real ClickHouse the harness starts (Debian's 18.16): a table with a
+// ClickHouseSink against each ClickHouse engine the harness starts (18.16 and 26): a table with a
 // column of every supported type, snapshot, CDC with updates, deletes, key changes, unchanged
 // TOAST values (within one call and read back from ClickHouse), truncates, replays; and the
 // failures that must stop a pipe before anything wrong is written.
@@ -12,6 +12,7 @@
 #include "common/error.h"
 #include "destination/clickhouse/snapshot_writer.h"
 #include "destination/clickhouse/table_codec.h"
+#include "harness/engine_test.h"
 #include "harness/harness.h"
 
 namespace pg2ch {
@@ -123,22 +124,38 @@ Row WithoutBig(Row row) {
   return row;
 }
 
-// Expected TabSeparated line of FullRow(id, variant) as 18.16 prints kSelectList (TabSeparated
-// escapes tab, newline, backslash and, on 18.16, the single quote).
-std::string FullLine(int id, int variant = 0, char big_fill = 'x') {
+// The values of FullRow that each engine stores, and so prints, differently.
+struct Printed {
+  const char* yes;      // b = 't': UInt8 on 18.16, Bool on modern servers
+  const char* no;       // b = 'f'
+  const char* n;        // numeric(10,2) 12.30: modern servers drop trailing zeros in TabSeparated
+  const char* bc_date;  // '0044-03-15 BC': exact text on 18.16, clamped to Date32's 1900-01-01
+  const char* utc;      // timestamptz: PostgreSQL's text with +00 on 18.16, DateTime64(6, 'UTC')
+  const char* bools;    // '{t,f}' as Array(Nullable(UInt8)) or Array(Nullable(Bool))
+};
+const Printed& PrintedBy(test::ChEngine engine) {
+  static const Printed ch18 = {"1", "0", "12.30", "0044-03-15 BC", "+00", "[1,0]"};
+  static const Printed modern = {"true", "false", "12.3", "1900-01-01", "", "[true,false]"};
+  return test::IsModern(engine) ? modern : ch18;
+}
+
+// Expected TabSeparated line of FullRow(id, variant) as `engine` prints kSelectList
+// (TabSeparated escapes tab, newline, backslash and the single quote).
+std::string FullLine(test::ChEngine engine, int id, int variant = 0, char big_fill = 'x') {
+  const Printed& p = PrintedBy(engine);
   std::string t = variant ? "v" + std::to_string(variant) : "tab\\there \\'q\\' \\\\ back\\nline";
   std::string big = std::to_string(id) + std::string(3000, big_fill);
-  return std::to_string(id) + "\t-32768\t9223372036854775807\t" + (variant ? "0" : "1") + "\t" +
-         (variant ? "nan\t-inf" : "1.5\t0.1") +
-         "\t12.30\t123456789012345678901234567890.123456789\t"
+  return std::to_string(id) + "\t-32768\t9223372036854775807\t" + (variant ? p.no : p.yes) + "\t" +
+         (variant ? "nan\t-inf" : "1.5\t0.1") + "\t" + p.n +
+         "\t123456789012345678901234567890.123456789\t"
          "-123456789012345678901234567890123456789012345.12345\t" +
          t +
          "\th\xc3\xa9llo\tab   \t{\"a\": 1}\t{\"a\": [1, 2]}\t00FF41\t"
          "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11\t" +
-         (variant ? "0044-03-15 BC" : "2024-03-01") +
-         "\t12:34:56.789\t2024-03-01 12:34:56.123456\t2024-03-01 12:34:56.123456+00\t"
-         "[1,2,NULL]\t[-9223372036854775808]\t['a b','c\"d',NULL,'NULL']\t[1,0]\t[1.5,nan,-inf]\t" +
-         std::to_string(big.size()) + "\t" + big.substr(0, 8) + "\n";
+         (variant ? p.bc_date : "2024-03-01") +
+         "\t12:34:56.789\t2024-03-01 12:34:56.123456\t2024-03-01 12:34:56.123456" + p.utc +
+         "\t[1,2,NULL]\t[-9223372036854775808]\t['a b','c\"d',NULL,'NULL']\t" + p.bools +
+         "\t[1.5,nan,-inf]\t" + std::to_string(big.size()) + "\t" + big.substr(0, 8) + "\n";
 }
 
 std::string NullLine(int id) {
@@ -158,10 +175,10 @@ RowChange Update(Row row, Row old = {}) {
 RowChange Delete(int id) { return {ChangeOp::kDelete, kRelid, KeyOnly(id), {}}; }
 RowChange Truncate() { return {ChangeOp::kTruncate, kRelid, {}, {}}; }
 
-class ClickHouseSinkTest : public ::testing::Test {
+class ClickHouseSinkTest : public test::EngineTest {
  protected:
   void SetUp() override {
-    dbs_ = test::NewTestDatabases("ch_sink");
+    dbs_ = NewDatabases("ch_sink");
     client_ = std::make_unique<ClickHouseClient>(dbs_.ch);
   }
 
@@ -187,11 +204,15 @@ class ClickHouseSinkTest : public ::testing::Test {
               ".all_types FINAL ORDER BY id FORMAT TabSeparated");
   }
 
+  std::string Full(int id, int variant = 0, char big_fill = 'x') const {
+    return FullLine(engine(), id, variant, big_fill);
+  }
+
   test::TestDatabases dbs_;
   std::unique_ptr<ClickHouseClient> client_;
 };
 
-TEST_F(ClickHouseSinkTest, CreatesTheDestinationTable) {
+TEST_P(ClickHouseSinkTest, CreatesTheDestinationTable) {
   NewSink();
   EXPECT_EQ(Ch("SELECT engine_full LIKE 'ReplacingMergeTree(_peerdb_version)%' FROM system.tables "
                "WHERE database = '" +
@@ -200,13 +221,17 @@ TEST_F(ClickHouseSinkTest, CreatesTheDestinationTable) {
   EXPECT_EQ(Ch("SELECT name, type FROM system.columns WHERE database = '" + dbs_.ch.database +
                "' AND table = 'all_types' AND name IN ('i8', 'b', 'n', 'n_wide', 'd', 'tz', "
                "'a_t', '_peerdb_synced_at') FORMAT TabSeparated"),
-            "i8\tInt64\nb\tNullable(UInt8)\nn\tNullable(Decimal(10, 2))\nn_wide\tNullable(String)\n"
-            "d\tNullable(String)\ntz\tNullable(String)\na_t\tArray(Nullable(String))\n"
-            "_peerdb_synced_at\tDateTime\n");
+            modern() ? "i8\tInt64\nb\tNullable(Bool)\nn\tNullable(Decimal(10, 2))\n"
+                       "n_wide\tNullable(Decimal(50, 5))\nd\tNullable(Date32)\n"
+                       "tz\tNullable(DateTime64(6, \\'UTC\\'))\na_t\tArray(Nullable(String))\n"
+                       "_peerdb_synced_at\tDateTime64(9)\n"
+                     : "i8\tInt64\nb\tNullable(UInt8)\nn\tNullable(Decimal(10, 2))\n"
+                       "n_wide\tNullable(String)\nd\tNullable(String)\ntz\tNullable(String)\n"
+                       "a_t\tArray(Nullable(String))\n_peerdb_synced_at\tDateTime\n");
   NewSink();  // a second EnsureTables accepts the table it created
 }
 
-TEST_F(ClickHouseSinkTest, SnapshotThenCdc) {
+TEST_P(ClickHouseSinkTest, SnapshotThenCdc) {
   auto sink = NewSink();
   auto writer = sink->NewSnapshotWriter(kRelid, 100);
   writer->Append(FullRow(1));
@@ -215,7 +240,7 @@ TEST_F(ClickHouseSinkTest, SnapshotThenCdc) {
   writer->Append(NullRow(4));
   writer->Finish();
   EXPECT_EQ(writer->rows(), 4u);
-  EXPECT_EQ(Live(), FullLine(1) + FullLine(2) + FullLine(3) + NullLine(4));
+  EXPECT_EQ(Live(), Full(1) + Full(2) + Full(3) + NullLine(4));
 
   // One call: insert, update, delete, a key change, and an unchanged TOAST value filled from the
   // insert earlier in the same call.
@@ -224,7 +249,7 @@ TEST_F(ClickHouseSinkTest, SnapshotThenCdc) {
       Txn(300, {Update(FullRow(30, 2), KeyOnly(3)), Update(WithoutBig(FullRow(5, 3)))}),
   };
   sink->ApplyTransactions(first);
-  const std::string after_first = FullLine(1, 1) + NullLine(4) + FullLine(5, 3) + FullLine(30, 2);
+  const std::string after_first = Full(1, 1) + NullLine(4) + Full(5, 3) + Full(30, 2);
   EXPECT_EQ(Live(), after_first);
   EXPECT_EQ(Versions(), "1\t0\t200\n2\t1\t200\n3\t1\t300\n4\t0\t100\n5\t0\t300\n30\t0\t300\n");
 
@@ -237,9 +262,9 @@ TEST_F(ClickHouseSinkTest, SnapshotThenCdc) {
   };
   sink->ApplyTransactions(second);
   // Row 1 keeps its snapshot value of `big`; row 31 carries row 30's.
-  std::string big30 = FullLine(31, 5, 'x');
+  std::string big30 = Full(31, 5, 'x');
   big30.replace(big30.rfind('\t') + 1, 2, "30");
-  const std::string after_second = FullLine(1, 4) + NullLine(4) + FullLine(5, 3) + big30;
+  const std::string after_second = Full(1, 4) + NullLine(4) + Full(5, 3) + big30;
   EXPECT_EQ(Live(), after_second);
 
   // Replays (the runner re-applies from its checkpoint after a crash) change nothing.
@@ -256,10 +281,10 @@ TEST_F(ClickHouseSinkTest, SnapshotThenCdc) {
   sink->ApplyTransactions(std::vector<Transaction>{
       Txn(500, {Insert(FullRow(50)), Truncate(), Insert(FullRow(60))}),
   });
-  EXPECT_EQ(Live(), FullLine(60));
+  EXPECT_EQ(Live(), Full(60));
 }
 
-TEST_F(ClickHouseSinkTest, UnchangedToastWithoutAStoredRowFails) {
+TEST_P(ClickHouseSinkTest, UnchangedToastWithoutAStoredRowFails) {
   auto sink = NewSink();
   sink->ApplyTransactions(std::vector<Transaction>{Txn(10, {Insert(FullRow(1))})});
   try {
@@ -271,10 +296,10 @@ TEST_F(ClickHouseSinkTest, UnchangedToastWithoutAStoredRowFails) {
     EXPECT_FALSE(e.retryable());
     EXPECT_NE(std::string(e.what()).find("id = 7"), std::string::npos) << e.what();
   }
-  EXPECT_EQ(Live(), FullLine(1));  // nothing of the failed batch was written
+  EXPECT_EQ(Live(), Full(1));  // nothing of the failed batch was written
 }
 
-TEST_F(ClickHouseSinkTest, SnapshotFlushesInPieces) {
+TEST_P(ClickHouseSinkTest, SnapshotFlushesInPieces) {
   auto sink = NewSink();
   ServerCaps caps = client_->Caps();
   TableCodec codec(Table(), caps);
@@ -289,7 +314,7 @@ TEST_F(ClickHouseSinkTest, SnapshotFlushesInPieces) {
             1);
 }
 
-TEST_F(ClickHouseSinkTest, RefusesValuesItCannotStoreExactly) {
+TEST_P(ClickHouseSinkTest, RefusesValuesItCannotStoreExactly) {
   auto sink = NewSink();
   Row nan = FullRow(1);
   nan[6] = Cell::Text("NaN");  // numeric(10,2) -> Decimal(10, 2)
@@ -308,7 +333,7 @@ TEST_F(ClickHouseSinkTest, RefusesValuesItCannotStoreExactly) {
   EXPECT_EQ(Live(), "");
 }
 
-TEST_F(ClickHouseSinkTest, RejectsUnsupportedTypesAtConstruction) {
+TEST_P(ClickHouseSinkTest, RejectsUnsupportedTypesAtConstruction) {
   std::vector<SourceColumn> columns = AllTypeColumns();
   columns.push_back(Col("span", 1186, true, -1, 0, "interval"));
   try {
@@ -324,7 +349,7 @@ TEST_F(ClickHouseSinkTest, RejectsUnsupportedTypesAtConstruction) {
             "0\n");
 }
 
-TEST_F(ClickHouseSinkTest, RejectsAnIncompatibleExistingTable) {
+TEST_P(ClickHouseSinkTest, RejectsAnIncompatibleExistingTable) {
   Ch("CREATE TABLE " + dbs_.ch.database +
      ".all_types (id Int64, _peerdb_is_deleted UInt8, _peerdb_version UInt64) ENGINE = "
      "ReplacingMergeTree(_peerdb_version) ORDER BY id");
@@ -339,7 +364,7 @@ TEST_F(ClickHouseSinkTest, RejectsAnIncompatibleExistingTable) {
   }
 }
 
-TEST_F(ClickHouseSinkTest, ClassifiesConnectionAndServerErrors) {
+TEST_P(ClickHouseSinkTest, ClassifiesConnectionAndServerErrors) {
   ClickHouseEndpoint nowhere = dbs_.ch;
   nowhere.url = "http://127.0.0.1:1";
   nowhere.password = "not-in-messages";
@@ -373,8 +398,10 @@ TEST_F(ClickHouseSinkTest, ClassifiesConnectionAndServerErrors) {
     EXPECT_FALSE(e.retryable());
     EXPECT_NE(std::string(e.what()).find("no_such_table"), std::string::npos);
   }
-  EXPECT_EQ(client_->Caps().major, 18);
+  EXPECT_EQ(client_->Caps().major, modern() ? 26 : 18);
 }
+
+PG2CH_INSTANTIATE_ENGINE_TESTS(ClickHouseSinkTest);
 
 }  // namespace
 }  // namespace pg2ch

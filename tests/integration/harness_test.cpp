@@ -9,6 +9,8 @@
 #include <memory>
 #include <string>
 
+#include "harness/engine_test.h"
+
 namespace pg2ch::test {
 namespace {
 
@@ -26,7 +28,7 @@ PgConnPtr Connect(const PostgresEndpoint& pg, const std::string& password,
 }
 
 TEST(Harness, PostgresTableRoundTripWithNull) {
-  TestDatabases dbs = NewTestDatabases("harness_pg");
+  TestDatabases dbs = NewTestDatabases("harness_pg", TestEngines().front());
   PgExec(dbs.pg,
          "CREATE TABLE t (id int PRIMARY KEY, name text);"
          "INSERT INTO t VALUES (1, 'one'), (2, NULL);");
@@ -39,13 +41,13 @@ TEST(Harness, PostgresTableRoundTripWithNull) {
 }
 
 TEST(Harness, PostgresWalLevelIsLogical) {
-  TestDatabases dbs = NewTestDatabases("harness_wal");
+  TestDatabases dbs = NewTestDatabases("harness_wal", TestEngines().front());
   EXPECT_EQ(PgQuery(dbs.pg, "SHOW wal_level")[0][0], "logical");
   EXPECT_EQ(PgQuery(dbs.pg, "SHOW server_version_num")[0][0].substr(0, 2), "15");
 }
 
 TEST(Harness, PostgresPasswordAuth) {
-  TestDatabases dbs = NewTestDatabases("harness_auth");
+  TestDatabases dbs = NewTestDatabases("harness_auth", TestEngines().front());
   PgConnPtr wrong = Connect(dbs.pg, "not-the-password");
   EXPECT_EQ(PQstatus(wrong.get()), CONNECTION_BAD);
   EXPECT_NE(std::string(PQerrorMessage(wrong.get())).find("password authentication failed"),
@@ -57,7 +59,7 @@ TEST(Harness, PostgresPasswordAuth) {
 }
 
 TEST(Harness, PostgresLogicalReplicationConnection) {
-  TestDatabases dbs = NewTestDatabases("harness_repl");
+  TestDatabases dbs = NewTestDatabases("harness_repl", TestEngines().front());
   PgConnPtr conn = Connect(dbs.pg, dbs.pg.password, "database");
   ASSERT_EQ(PQstatus(conn.get()), CONNECTION_OK) << PQerrorMessage(conn.get());
   std::unique_ptr<PGresult, decltype(&PQclear)> res(PQexec(conn.get(), "IDENTIFY_SYSTEM"),
@@ -66,9 +68,11 @@ TEST(Harness, PostgresLogicalReplicationConnection) {
   EXPECT_EQ(std::string(PQgetvalue(res.get(), 0, 3)), dbs.pg.database);
 }
 
-TEST(Harness, ClickHouseVersionAndErrors) {
-  TestDatabases dbs = NewTestDatabases("harness_ch");
-  EXPECT_EQ(ChQuery(dbs.ch, "SELECT version()").substr(0, 3), "18.");
+class HarnessClickHouse : public EngineTest {};
+
+TEST_P(HarnessClickHouse, VersionAndErrors) {
+  TestDatabases dbs = NewDatabases("harness_ch");
+  EXPECT_EQ(ChQuery(dbs.ch, "SELECT version()").substr(0, 3), modern() ? "26." : "18.");
   ChQuery(dbs.ch, "CREATE TABLE t (id UInt64, s Nullable(String)) ENGINE = MergeTree ORDER BY id");
   ChQuery(dbs.ch, "INSERT INTO t VALUES (1, 'a'), (2, NULL)");
   EXPECT_EQ(ChQuery(dbs.ch, "SELECT id, s FROM t ORDER BY id FORMAT TabSeparated"),
@@ -81,9 +85,9 @@ TEST(Harness, ClickHouseVersionAndErrors) {
   }
 }
 
-TEST(Harness, DatabasesAreDistinct) {
-  TestDatabases a = NewTestDatabases("Same Hint!");
-  TestDatabases b = NewTestDatabases("Same Hint!");
+TEST_P(HarnessClickHouse, DatabasesAreDistinct) {
+  TestDatabases a = NewDatabases("Same Hint!");
+  TestDatabases b = NewDatabases("Same Hint!");
   EXPECT_NE(a.pg.database, b.pg.database);
   EXPECT_NE(a.ch.database, b.ch.database);
   EXPECT_EQ(a.pg.database.rfind("t_same_hint__", 0), 0u) << a.pg.database;
@@ -93,6 +97,8 @@ TEST(Harness, DatabasesAreDistinct) {
   EXPECT_EQ(ChQuery(b.ch, "EXISTS TABLE only_in_a"), "0\n");
   EXPECT_EQ(ChQuery(a.ch, "EXISTS TABLE only_in_a"), "1\n");
 }
+
+PG2CH_INSTANTIATE_ENGINE_TESTS(HarnessClickHouse);
 
 TEST(Harness, ProcessExitCodeAndOutput) {
   std::string log = GetServers().work_dir + "/process_test.log";

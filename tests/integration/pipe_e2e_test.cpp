@@ -1,9 +1,10 @@
 // End to end: the real pg2ch binary replicating a table of every supported type, snapshot then
-// CDC, compared row by row with PostgreSQL.
+// CDC, compared row by row with PostgreSQL, on each ClickHouse engine.
 #include <gtest/gtest.h>
 #include <signal.h>
 
 #include "all_types_fixture.h"
+#include "harness/engine_test.h"
 #include "pipe_test_support.h"
 
 namespace pg2ch::test {
@@ -11,16 +12,20 @@ namespace {
 
 constexpr double kCatchUpSeconds = 180;
 
-TEST(PipeEndToEnd, SnapshotThenCdcOfEveryType) {
-  TestDatabases dbs = NewTestDatabases("e2e");
+class PipeEndToEnd : public EngineTest {};
+
+TEST_P(PipeEndToEnd, SnapshotThenCdcOfEveryType) {
+  TestDatabases dbs = NewDatabases("e2e");
+  const std::string pipe = PipeName("e2e");
   CreateAllTypesTable(dbs.pg, "all_types");
   PgExec(dbs.pg, InsertAllTypesSql("all_types", 1, 100000));
-  PipeFiles files = WritePipe(dbs, "e2e", {"public.all_types"});
+  PipeFiles files = WritePipe(dbs, pipe, {"public.all_types"});
   auto pg2ch = StartPg2ch(files);
 
-  ASSERT_TRUE(WaitForState(files, "e2e", PipeState::kRunning, kCatchUpSeconds)) << pg2ch->Output();
+  ASSERT_TRUE(WaitForState(files, pipe, PipeState::kRunning, kCatchUpSeconds)) << pg2ch->Output();
   auto columns = AllTypesColumns();
-  std::string diff = WaitForEqual(dbs, "public.all_types", "all_types", columns, "id", kCatchUpSeconds);
+  std::string diff =
+      WaitForEqual(dbs, "public.all_types", "all_types", columns, "id", kCatchUpSeconds);
   ASSERT_EQ(diff, "") << pg2ch->Output();
 
   // 10,000 inserts in 100 transactions.
@@ -29,12 +34,14 @@ TEST(PipeEndToEnd, SnapshotThenCdcOfEveryType) {
   // 5,000 updates in 50 transactions; rows with id % 100 == 0 carry a TOASTed c_wide that these
   // updates leave unchanged (pgoutput sends it as 'unchanged'), others get wide text written.
   for (int64_t from = 1; from <= 50000; from += 1000) {
-    PgExec(dbs.pg, "UPDATE public.all_types SET c_text = 'updated ' || id, c_int4 = c_int4 + 1 "
-                   "WHERE id BETWEEN " + std::to_string(from) + " AND " + std::to_string(from + 999) +
-                   " AND id % 10 = 0");
+    PgExec(dbs.pg,
+           "UPDATE public.all_types SET c_text = 'updated ' || id, c_int4 = c_int4 + 1 "
+           "WHERE id BETWEEN " +
+               std::to_string(from) + " AND " + std::to_string(from + 999) + " AND id % 10 = 0");
   }
-  PgExec(dbs.pg, "UPDATE public.all_types SET c_wide = repeat(md5((id + 7)::text), 90) "
-                 "WHERE id % 1000 = 300");
+  PgExec(dbs.pg,
+         "UPDATE public.all_types SET c_wide = repeat(md5((id + 7)::text), 90) "
+         "WHERE id % 1000 = 300");
   // Key changes: the old key must disappear from ClickHouse.
   PgExec(dbs.pg, "UPDATE public.all_types SET id = id + 1000000 WHERE id % 1000 = 500");
   // 2,000 deletes in 20 transactions.
@@ -53,55 +60,65 @@ TEST(PipeEndToEnd, SnapshotThenCdcOfEveryType) {
 
   pg2ch->Signal(SIGTERM);
   EXPECT_EQ(pg2ch->Wait(30), 0) << pg2ch->Output();
-  auto states = StateSequence(files, "e2e");
+  auto states = StateSequence(files, pipe);
   std::vector<PipeState> expected = {PipeState::kProvisioning, PipeState::kSetup,
                                      PipeState::kSnapshot, PipeState::kRunning};
   EXPECT_EQ(states, expected);
 }
 
-TEST(PipeEndToEnd, SnapshotOnlyPipeEndsCompleted) {
-  TestDatabases dbs = NewTestDatabases("snaponly");
+TEST_P(PipeEndToEnd, SnapshotOnlyPipeEndsCompleted) {
+  TestDatabases dbs = NewDatabases("snaponly");
+  const std::string pipe = PipeName("snaponly");
   CreateAllTypesTable(dbs.pg, "t");
   PgExec(dbs.pg, InsertAllTypesSql("t", 1, 3000));
-  PipeFiles files = WritePipe(dbs, "snaponly", {"public.t:t_copy"}, "\"mode\": \"snapshot_only\"");
+  PipeFiles files = WritePipe(dbs, pipe, {"public.t:t_copy"}, "\"mode\": \"snapshot_only\"");
   auto pg2ch = StartPg2ch(files);
   ASSERT_EQ(pg2ch->Wait(120), 0) << pg2ch->Output();
-  EXPECT_EQ(CatalogState(files, "snaponly"), PipeState::kCompleted);
+  EXPECT_EQ(CatalogState(files, pipe), PipeState::kCompleted);
   EXPECT_EQ(DiffTables(dbs, "public.t", "t_copy", AllTypesColumns(), "id"), "");
   std::vector<PipeState> expected = {PipeState::kProvisioning, PipeState::kSetup,
                                      PipeState::kSnapshot, PipeState::kCompleted};
-  EXPECT_EQ(StateSequence(files, "snaponly"), expected);
+  EXPECT_EQ(StateSequence(files, pipe), expected);
   // No slot is left behind by a snapshot-only pipe.
-  EXPECT_TRUE(PgQuery(dbs.pg, "SELECT 1 FROM pg_replication_slots WHERE slot_name = "
-                              "'peerflow_slot_snaponly'").empty());
+  EXPECT_TRUE(PgQuery(dbs.pg,
+                      "SELECT 1 FROM pg_replication_slots WHERE slot_name = "
+                      "'peerflow_slot_" +
+                          pipe + "'")
+                  .empty());
 }
 
-TEST(PipeEndToEnd, CdcOnlyPipeReplicatesOnlyNewRows) {
-  TestDatabases dbs = NewTestDatabases("cdconly");
+TEST_P(PipeEndToEnd, CdcOnlyPipeReplicatesOnlyNewRows) {
+  TestDatabases dbs = NewDatabases("cdconly");
+  const std::string pipe = PipeName("cdconly");
   CreateAllTypesTable(dbs.pg, "t");
   PgExec(dbs.pg, InsertAllTypesSql("t", 1, 500));
-  PipeFiles files = WritePipe(dbs, "cdconly", {"public.t"}, "\"mode\": \"cdc_only\"");
+  PipeFiles files = WritePipe(dbs, pipe, {"public.t"}, "\"mode\": \"cdc_only\"");
   auto pg2ch = StartPg2ch(files);
-  ASSERT_TRUE(WaitForState(files, "cdconly", PipeState::kRunning, 60)) << pg2ch->Output();
+  ASSERT_TRUE(WaitForState(files, pipe, PipeState::kRunning, 60)) << pg2ch->Output();
   PgExec(dbs.pg, InsertAllTypesSql("t", 1001, 1600));
   PgExec(dbs.pg, "UPDATE public.t SET c_text = 'u' WHERE id BETWEEN 1001 AND 1010");
   PgExec(dbs.pg, "DELETE FROM public.t WHERE id BETWEEN 1011 AND 1020");
-  ASSERT_TRUE(WaitUntil(60, [&] { return ChCount(dbs, "t") == 590; }))
-      << ChCount(dbs, "t") << "\n" << pg2ch->Output();
-  EXPECT_EQ(DiffTables(dbs, "(SELECT * FROM public.t WHERE id > 1000)", "t", AllTypesColumns(), "id"), "");
+  ASSERT_TRUE(WaitUntil(60, [&] { return ChCount(dbs, "t") == 590; })) << ChCount(dbs, "t") << "\n"
+                                                                       << pg2ch->Output();
+  EXPECT_EQ(
+      DiffTables(dbs, "(SELECT * FROM public.t WHERE id > 1000)", "t", AllTypesColumns(), "id"),
+      "");
   // TRUNCATE empties the ClickHouse table at its place in the stream: rows inserted in the
   // same transaction after it survive, rows before it do not.
-  PgExec(dbs.pg, "BEGIN; INSERT INTO public.t SELECT * FROM gen_t(2001, 2010); TRUNCATE public.t; " +
-                     InsertAllTypesSql("t", 3001, 3005) + "; COMMIT");
-  ASSERT_TRUE(WaitUntil(60, [&] { return ChCount(dbs, "t") == 5; }))
-      << ChCount(dbs, "t") << "\n" << pg2ch->Output();
+  PgExec(dbs.pg,
+         "BEGIN; INSERT INTO public.t SELECT * FROM gen_t(2001, 2010); TRUNCATE public.t; " +
+             InsertAllTypesSql("t", 3001, 3005) + "; COMMIT");
+  ASSERT_TRUE(WaitUntil(60, [&] { return ChCount(dbs, "t") == 5; })) << ChCount(dbs, "t") << "\n"
+                                                                     << pg2ch->Output();
   EXPECT_EQ(DiffTables(dbs, "public.t", "t", AllTypesColumns(), "id"), "");
   std::vector<PipeState> expected = {PipeState::kProvisioning, PipeState::kSetup,
                                      PipeState::kRunning};
-  EXPECT_EQ(StateSequence(files, "cdconly"), expected);
+  EXPECT_EQ(StateSequence(files, pipe), expected);
   pg2ch->Signal(SIGINT);
   EXPECT_EQ(pg2ch->Wait(30), 0) << pg2ch->Output();
 }
+
+PG2CH_INSTANTIATE_ENGINE_TESTS(PipeEndToEnd);
 
 }  // namespace
 }  // namespace pg2ch::test

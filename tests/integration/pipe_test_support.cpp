@@ -32,14 +32,29 @@ std::vector<std::vector<std::string>> ParseTsv(const std::string& body) {
     if (c == '\\' && i + 1 < body.size()) {
       char e = body[++i];
       switch (e) {
-        case 't': field += '\t'; break;
-        case 'n': field += '\n'; break;
-        case 'r': field += '\r'; break;
-        case 'b': field += '\b'; break;
-        case 'f': field += '\f'; break;
-        case '0': field += '\0'; break;
-        case 'N': field += "\\N"; break;  // NULL, spelt like PgQuery spells it
-        default: field += e;
+        case 't':
+          field += '\t';
+          break;
+        case 'n':
+          field += '\n';
+          break;
+        case 'r':
+          field += '\r';
+          break;
+        case 'b':
+          field += '\b';
+          break;
+        case 'f':
+          field += '\f';
+          break;
+        case '0':
+          field += '\0';
+          break;
+        case 'N':
+          field += "\\N";
+          break;  // NULL, spelt like PgQuery spells it
+        default:
+          field += e;
       }
     } else if (c == '\t') {
       row.push_back(std::move(field));
@@ -85,12 +100,28 @@ std::string NormalizeBool(const std::string& s) {
   return s;
 }
 
+std::string NormalizeDateTime(std::string s) {
+  if (s.size() > 3 && s.compare(s.size() - 3, 3, "+00") == 0) s.resize(s.size() - 3);
+  // "YYYY-MM-DD hh:mm:ss.ffffff": the fraction, when there is one, starts at 19.
+  if (s.size() > 20 && s[19] == '.' && s.find(' ', 19) == std::string::npos) {
+    while (s.back() == '0') s.pop_back();
+    if (s.back() == '.') s.pop_back();
+  }
+  return s;
+}
+
 std::string Normalize(const std::string& v, CompareColumn::Kind kind) {
   switch (kind) {
-    case CompareColumn::kNumber: return NormalizeNumber(v);
-    case CompareColumn::kFloat: return NormalizeFloat(v);
-    case CompareColumn::kBool: return NormalizeBool(v);
-    default: return v;
+    case CompareColumn::kDateTime:
+      return NormalizeDateTime(v);
+    case CompareColumn::kNumber:
+      return NormalizeNumber(v);
+    case CompareColumn::kFloat:
+      return NormalizeFloat(v);
+    case CompareColumn::kBool:
+      return NormalizeBool(v);
+    default:
+      return v;
   }
 }
 
@@ -110,19 +141,20 @@ PipeFiles WritePipe(const TestDatabases& dbs, const std::string& name,
     auto colon = t.find(':');
     if (!table_list.empty()) table_list += ", ";
     table_list += "{\"source\": " + JsonString(t.substr(0, colon));
-    if (colon != std::string::npos) table_list += ", \"target\": " + JsonString(t.substr(colon + 1));
+    if (colon != std::string::npos)
+      table_list += ", \"target\": " + JsonString(t.substr(colon + 1));
     table_list += "}";
   }
   std::ofstream out(f.pipe);
   out << "{\n  \"name\": " << JsonString(name) << ",\n"
       << "  \"source\": {\"host\": " << JsonString(dbs.pg.host) << ", \"port\": " << dbs.pg.port
-      << ", \"user\": " << JsonString(dbs.pg.user) << ", \"password\": "
-      << JsonString(dbs.pg.password) << ", \"database\": " << JsonString(dbs.pg.database)
-      << ", \"sslmode\": \"disable\"},\n"
+      << ", \"user\": " << JsonString(dbs.pg.user)
+      << ", \"password\": " << JsonString(dbs.pg.password)
+      << ", \"database\": " << JsonString(dbs.pg.database) << ", \"sslmode\": \"disable\"},\n"
       << "  \"destination\": {\"url\": " << JsonString(dbs.ch.url)
-      << ", \"user\": " << JsonString(dbs.ch.user) << ", \"password\": "
-      << JsonString(dbs.ch.password) << ", \"database\": " << JsonString(dbs.ch.database)
-      << "},\n"
+      << ", \"user\": " << JsonString(dbs.ch.user)
+      << ", \"password\": " << JsonString(dbs.ch.password)
+      << ", \"database\": " << JsonString(dbs.ch.database) << "},\n"
       << "  \"tables\": [" << table_list << "]" << (extra.empty() ? "" : ",\n  " + extra)
       << "\n}\n";
   return f;
@@ -130,10 +162,9 @@ PipeFiles WritePipe(const TestDatabases& dbs, const std::string& name,
 
 std::unique_ptr<Process> StartPg2ch(const PipeFiles& files) {
   std::string log = files.dir + "/pg2ch-" + std::to_string(++g_log_counter) + ".log";
-  return std::make_unique<Process>(
-      std::vector<std::string>{PG2CH_BINARY, "run", "--catalog", files.catalog, "--pipe",
-                               files.pipe},
-      log);
+  return std::make_unique<Process>(std::vector<std::string>{PG2CH_BINARY, "run", "--catalog",
+                                                            files.catalog, "--pipe", files.pipe},
+                                   log);
 }
 
 std::optional<PipeState> CatalogState(const PipeFiles& files, const std::string& pipe) {
@@ -174,11 +205,12 @@ std::string DiffTables(const TestDatabases& dbs, const std::string& pg_table,
     ch_cols += (ch_cols.empty() ? "" : ", ") + c.ch_expr;
   }
   // Qualified, so PostgreSQL orders by the column and not by an output column of the same name.
-  auto pg_rows = PgQuery(dbs.pg, "SELECT " + pg_cols + " FROM " + pg_table + " AS _src ORDER BY _src." + order_by);
-  auto ch_rows = ParseTsv(ChQuery(dbs.ch, "SELECT " + ch_cols + " FROM `" + dbs.ch.database +
-                                              "`.`" + ch_table +
-                                              "` FINAL WHERE _peerdb_is_deleted = 0 ORDER BY " +
-                                              order_by + " FORMAT TabSeparated"));
+  auto pg_rows = PgQuery(
+      dbs.pg, "SELECT " + pg_cols + " FROM " + pg_table + " AS _src ORDER BY _src." + order_by);
+  auto ch_rows =
+      ParseTsv(ChQuery(dbs.ch, "SELECT " + ch_cols + " FROM `" + dbs.ch.database + "`.`" +
+                                   ch_table + "` FINAL WHERE _peerdb_is_deleted = 0 ORDER BY " +
+                                   order_by + " FORMAT TabSeparated"));
   std::ostringstream diff;
   int shown = 0;
   if (pg_rows.size() != ch_rows.size())

@@ -34,15 +34,24 @@ std::string LastError(const PipeFiles& files, const std::string& pipe);
 bool WaitForState(const PipeFiles& files, const std::string& pipe, PipeState state,
                   double timeout_seconds);
 
-// One column in the comparison: the expression on each side that yields comparable text.
+// One column in the comparison: the expression on each side that yields comparable text, and
+// the canonical form both texts are brought to first. Each canonical form only drops spelling
+// differences between PostgreSQL and the ClickHouse engines, never information:
+//   kExact     as is
+//   kNumber    trailing fractional zeros dropped ("12.30" = "12.3"), "-0" = "0"
+//   kFloat     parsed as a double and printed with 17 digits; NaN, inf, -inf by name
+//   kBool      t / 1 / true and f / 0 / false
+//   kDateTime  timestamps: a "+00" offset dropped (pg2ch stores UTC: DateTime64(6, 'UTC') on
+//              modern servers, PostgreSQL's text with +00 on 18.16) and trailing fractional zeros
+//              dropped (DateTime64(6) prints all six digits, PostgreSQL only significant ones)
 struct CompareColumn {
   std::string pg_expr;
   std::string ch_expr;
-  enum Kind { kExact, kNumber, kFloat, kBool } kind = kExact;
+  enum Kind { kExact, kNumber, kFloat, kBool, kDateTime } kind = kExact;
 };
 
-// SELECT the columns (ordered by the column `order_by`) from both sides; ClickHouse reads FINAL rows that
-// are not deleted. Returns "" when equal, else a description of the first differences.
+// SELECT the columns (ordered by the column `order_by`) from both sides; ClickHouse reads FINAL
+// rows that are not deleted. Returns "" when equal, else a description of the first differences.
 std::string DiffTables(const TestDatabases& dbs, const std::string& pg_table,
                        const std::string& ch_table, const std::vector<CompareColumn>& columns,
                        const std::string& order_by);
