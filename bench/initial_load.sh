@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
-# Initial-load benchmark: a 1,000,000-row table (bigint, int, text, numeric, timestamptz) copied
-# to ClickHouse two ways in one run on the same servers:
-#   baseline  psql "\copy ... to stdout" | clickhouse-client "INSERT ... FORMAT TabSeparated"
-#   pg2ch     a snapshot-only pipe
-# Prints rows/s and MB/s of each and, on its last line, the ratio pg2ch / baseline.
-# Usage: bench/initial_load.sh [ROWS]   (needs a build: cmake --build build --target pg2ch)
+# Initial-load benchmark (issue #5). For each table shape (narrow: 4 columns; wide: 20 columns
+# with text and numeric) and size (default 1M and 10M rows), in one run on the same servers:
+#   copy     COPY t TO STDOUT into /dev/null       (the source's limit)
+#   shell    psql "\copy t to stdout" | clickhouse-client "INSERT ... FORMAT TabSeparated"
+#   pg2ch-1  a snapshot_only pipe, snapshot_max_parallel_workers = 1
+#   pg2ch-2  the same with 2 workers
+# Prints rows/s and MB/s (MB = the table's size in PostgreSQL, pg_table_size), pg2ch's peak RSS,
+# and the ratios pg2ch / copy and copy / shell. Each timing is the best of REPEAT runs.
+# Usage: bench/initial_load.sh [SIZES] [SHAPES]   e.g. bench/initial_load.sh "1000000" "narrow"
+#   env: PG2CH_BIN (default build/pg2ch), REPEAT (default 2; 1 for tables over 5M rows),
+#        ROWS_PER_PARTITION (default: pg2ch's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rows=${1:-1000000}
-bin=${PG2CH_BIN:-build/pg2ch}
+sizes=${1:-"1000000 10000000"}
+shapes=${2:-"narrow wide"}
+bin=$(realpath "${PG2CH_BIN:-build/pg2ch}")
 [ -x "$bin" ] || { echo "build pg2ch first: cmake --build build --target pg2ch" >&2; exit 2; }
 work=$(mktemp -d /tmp/pg2ch-bench-XXXXXX)
 bash scripts/local-servers.sh start "$work" >/dev/null
@@ -19,43 +25,99 @@ psql() { command psql -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres -v ON_ER
 ch() { clickhouse-client --port "$CH_TCP_PORT" --query "$1"; }
 now() { date +%s.%N; }
 
-psql -c "CREATE TABLE bench (id bigint PRIMARY KEY, n integer NOT NULL, label text NOT NULL,
-           amount numeric(12,2) NOT NULL, at timestamptz NOT NULL);
-         INSERT INTO bench SELECT g, g % 1000, md5(g::text) || '-label', g * 0.01,
-           timestamptz '2020-01-01 00:00:00+00' + g * interval '1 second'
-         FROM generate_series(1, $rows) g;"
-psql -c "VACUUM ANALYZE bench"
-bytes=$(psql -c "SELECT pg_table_size('bench')")
+create_table() {  # shape rows
+  local t="$1_$2"
+  case $1 in
+    narrow)
+      psql -c "CREATE TABLE $t (id bigint PRIMARY KEY, n integer NOT NULL, label text NOT NULL,
+                 amount numeric(12,2) NOT NULL);
+               INSERT INTO $t SELECT g, g % 1000, md5(g::text) || '-label', g * 0.01
+               FROM generate_series(1, $2) g"
+      ch "CREATE TABLE shell.$t (id Int64, n Int32, label String, amount Decimal(12,2))
+          ENGINE = MergeTree ORDER BY id" ;;
+    wide)
+      psql -c "CREATE TABLE $t (id bigint PRIMARY KEY, a1 integer, a2 integer, a3 bigint,
+                 a4 bigint, s1 smallint, t1 text, t2 text, t3 text, v1 varchar(64),
+                 n1 numeric(12,2), n2 numeric(18,4), n3 numeric(10,0), f1 double precision,
+                 f2 real, b1 boolean, d1 date, ts1 timestamptz, ts2 timestamp, u1 uuid);
+               INSERT INTO $t SELECT g, g % 1000, g % 7, g * 3, g * 7, (g % 30000)::smallint,
+                 md5(g::text), 'text value number ' || g, repeat('x', 20), 'v' || (g % 100),
+                 g * 0.01, g * 0.0001, g % 100000, g * 1.5, (g % 1000) * 0.5, g % 2 = 0,
+                 date '2020-01-01' + (g % 3650),
+                 timestamptz '2020-01-01 00:00:00+00' + g * interval '1 second',
+                 timestamp '2020-01-01' + g * interval '1 second', md5(g::text)::uuid
+               FROM generate_series(1, $2) g"
+      # The shell pipe gets the types TabSeparated can parse from PostgreSQL's text form.
+      ch "CREATE TABLE shell.$t (id Int64, a1 Int32, a2 Int32, a3 Int64, a4 Int64, s1 Int16,
+          t1 String, t2 String, t3 String, v1 String, n1 Decimal(12,2), n2 Decimal(18,4),
+          n3 Decimal(10,0), f1 Float64, f2 Float32, b1 String, d1 String, ts1 String,
+          ts2 String, u1 UUID) ENGINE = MergeTree ORDER BY id" ;;
+  esac
+  psql -c "VACUUM ANALYZE $t"
+}
 
-ch "CREATE DATABASE IF NOT EXISTS baseline"
-ch "CREATE TABLE baseline.bench (id Int64, n Int32, label String, amount Decimal(12,2), at String)
-    ENGINE = MergeTree ORDER BY id"
-t0=$(now)
-psql -c "\\copy bench to stdout" | clickhouse-client --port "$CH_TCP_PORT" \
-  --query "INSERT INTO baseline.bench FORMAT TabSeparated"
-t1=$(now)
-[ "$(ch 'SELECT count() FROM baseline.bench')" = "$rows" ] || { echo "baseline lost rows" >&2; exit 1; }
+measure() {  # repeat command...; sets $secs to the best wall time
+  local repeat=$1; shift
+  secs=
+  for _ in $(seq 1 "$repeat"); do
+    local t0 t1
+    t0=$(now); "$@"; t1=$(now)
+    secs=$(python3 -c "a=float('$t1')-float('$t0'); b='$secs'; print(min(a, float(b)) if b else a)")
+  done
+}
 
-cat >"$work/pipe.json" <<JSON
-{"name": "bench", "mode": "snapshot_only",
+raw_copy() { psql -c "COPY $1 TO STDOUT" >/dev/null; }
+shell_pipe() {
+  ch "TRUNCATE TABLE shell.$1"
+  psql -c "\\copy $1 to stdout" | clickhouse-client --port "$CH_TCP_PORT" \
+    --query "INSERT INTO shell.$1 FORMAT TabSeparated"
+}
+rss_kb=0
+run_pg2ch() {  # table workers
+  local name="b_$1_w$2_$RANDOM" extra=""
+  [ -n "${ROWS_PER_PARTITION:-}" ] && extra=", \"snapshot_num_rows_per_partition\": $ROWS_PER_PARTITION"
+  cat >"$work/$name.json" <<JSON
+{"name": "$name", "mode": "snapshot_only", "snapshot_max_parallel_workers": $2 $extra,
  "source": {"host": "127.0.0.1", "port": $PGPORT, "user": "postgres", "database": "postgres", "sslmode": "disable"},
- "destination": {"url": "http://127.0.0.1:$CH_HTTP_PORT", "database": "pg2ch"},
- "tables": [{"source": "public.bench"}]}
+ "destination": {"url": "http://127.0.0.1:$CH_HTTP_PORT", "database": "$name"},
+ "tables": [{"source": "public.$1"}]}
 JSON
-t2=$(now)
-"$bin" run --catalog "$work/catalog.db" --pipe "$work/pipe.json" 2>"$work/pg2ch.log" ||
-  { tail "$work/pg2ch.log" >&2; exit 1; }
-t3=$(now)
-[ "$(ch 'SELECT count() FROM pg2ch.bench')" = "$rows" ] || { echo "pg2ch lost rows" >&2; exit 1; }
+  /usr/bin/time -f "%M" -o "$work/$name.rss" "$bin" run --catalog "$work/$name.db" \
+    --pipe "$work/$name.json" 2>"$work/$name.log" || { tail "$work/$name.log" >&2; exit 1; }
+  local got
+  got=$(ch "SELECT count() FROM $name.$1")
+  [ "$got" = "$rows" ] || { echo "pg2ch copied $got of $rows rows" >&2; exit 1; }
+  rss_kb=$(( $(cat "$work/$name.rss") > rss_kb ? $(cat "$work/$name.rss") : rss_kb ))
+  ch "DROP DATABASE $name"
+}
 
-python3 - "$rows" "$bytes" "$t0" "$t1" "$t2" "$t3" <<'PY'
+ch "CREATE DATABASE IF NOT EXISTS shell"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)," \
+  "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); PostgreSQL $(psql -c 'SHOW server_version');" \
+  "ClickHouse $(ch 'SELECT version()'); $(date -u +%Y-%m-%d)"
+for rows in $sizes; do
+  for shape in $shapes; do
+    t="${shape}_${rows}"
+    create_table "$shape" "$rows" >/dev/null
+    mb=$(python3 -c "print($(psql -c "SELECT pg_table_size('$t')") / 1e6)")
+    repeat=${REPEAT:-$([ "$rows" -gt 5000000 ] && echo 1 || echo 2)}
+    rss_kb=0
+    measure "$repeat" raw_copy "$t"; copy=$secs
+    measure "$repeat" shell_pipe "$t"; shell=$secs
+    measure "$repeat" run_pg2ch "$t" 1; one=$secs
+    measure "$repeat" run_pg2ch "$t" 2; two=$secs
+    python3 - "$shape" "$rows" "$mb" "$copy" "$shell" "$one" "$two" "$rss_kb" <<'PY'
 import sys
-rows, size = int(sys.argv[1]), int(sys.argv[2])
-t0, t1, t2, t3 = map(float, sys.argv[3:7])
-base, ours = t1 - t0, t3 - t2
-mb = size / 1e6
-print(f"table: {rows} rows, {mb:.1f} MB in PostgreSQL")
-print(f"baseline psql | clickhouse-client: {base:.2f} s  {rows/base:,.0f} rows/s  {mb/base:.1f} MB/s")
-print(f"pg2ch snapshot-only pipe:          {ours:.2f} s  {rows/ours:,.0f} rows/s  {mb/ours:.1f} MB/s")
-print(f"ratio pg2ch/baseline (rows/s): {base/ours:.2f}x")
+shape, rows, mb = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+copy, shell, one, two = map(float, sys.argv[4:8])
+rss = int(sys.argv[8]) / 1024
+print(f"{shape} {rows:,} rows, {mb:.0f} MB:")
+for name, s in (("copy", copy), ("shell", shell), ("pg2ch-1", one), ("pg2ch-2", two)):
+    print(f"  {name:<8} {s:7.2f} s {rows / s:>12,.0f} rows/s {mb / s:7.1f} MB/s")
+print(f"  pg2ch peak RSS {rss:.0f} MB; pg2ch-1/copy {copy / one:.2f}x, pg2ch-2/copy "
+      f"{copy / two:.2f}x, copy/shell {shell / copy:.2f}x", flush=True)
 PY
+    psql -c "DROP TABLE $t"
+    ch "DROP TABLE shell.$t"
+  done
+done

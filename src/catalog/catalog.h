@@ -30,6 +30,24 @@ struct PipeRecord {
   Lsn checkpoint_lsn = 0;
 };
 
+// Initial-load partitions (see pipe/snapshot_plan.h): one row per ctid page range of a table.
+struct SnapshotPartitionRecord {
+  int64_t index = 0;
+  int64_t first_page = 0;
+  int64_t end_page = -1;  // -1: no upper bound (the last range)
+  bool done = false;
+  int64_t rows = 0;  // rows copied, once done
+  Lsn version = 0;   // _peerdb_version its rows carry: the snapshot they were copied under
+};
+
+struct SnapshotPlanRecord {
+  std::string source_schema;
+  std::string source_table;
+  uint64_t filenode = 0;  // the heap file the page ranges refer to
+  int64_t estimated_rows = 0;
+  std::vector<SnapshotPartitionRecord> partitions;  // by index
+};
+
 struct StateTransition {
   PipeState from;
   PipeState to;
@@ -63,6 +81,18 @@ class Catalog {
   // stored as last_error too when `to` is Failed.
   void Transition(int64_t pipe_id, PipeState to, const std::string& reason);
   std::vector<StateTransition> History(int64_t pipe_id);
+  // Compare-and-set: moves the pipe from `from` to `to` only if it is still in `from`; returns
+  // false (and records nothing) when another actor changed the state first. Lets the API and a
+  // pipe's worker both move states without losing either move.
+  bool TransitionIf(int64_t pipe_id, PipeState from, PipeState to, const std::string& reason);
+
+  std::optional<PipeRecord> FindPipeById(int64_t pipe_id);
+  void UpdateConfig(int64_t pipe_id, const std::string& config_json);
+  // Removes the pipe, its history, tables and properties.
+  void DeletePipe(int64_t pipe_id);
+  // Small facts about a pipe, e.g. whether pg2ch created its publication.
+  void SetProperty(int64_t pipe_id, const std::string& key, const std::string& value);
+  std::optional<std::string> GetProperty(int64_t pipe_id, const std::string& key);
 
   void SetSnapshotLsn(int64_t pipe_id, Lsn lsn);
   void SetCheckpoint(int64_t pipe_id, Lsn lsn);
@@ -72,6 +102,22 @@ class Catalog {
   void MarkTableSnapshotDone(int64_t pipe_id, const std::string& source_schema,
                              const std::string& source_table, int64_t rows);
   void ResetTablesSnapshot(int64_t pipe_id);
+
+  // Initial-load plans (sqlite_catalog_snapshot.cpp).
+  // Replaces the plan of one table with `plan` (its partitions as given) and sets the table's
+  // rows_copied / snapshot_done from it.
+  void PutSnapshotPlan(int64_t pipe_id, const SnapshotPlanRecord& plan);
+  // nullopt when the table has no plan yet.
+  std::optional<SnapshotPlanRecord> SnapshotPlan(int64_t pipe_id, const std::string& source_schema,
+                                                 const std::string& source_table);
+  // Records one partition as copied (rows durable in ClickHouse, carrying `version`); in the same
+  // transaction the table's rows_copied becomes the sum over its done partitions, and
+  // snapshot_done is set once none is left.
+  void MarkSnapshotPartitionDone(int64_t pipe_id, const std::string& source_schema,
+                                 const std::string& source_table, int64_t index, int64_t rows,
+                                 Lsn version);
+  // Forgets every plan of the pipe: the next load starts over.
+  void ResetSnapshotPlans(int64_t pipe_id);
 
  private:
   struct Impl;

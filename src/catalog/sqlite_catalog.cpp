@@ -8,6 +8,7 @@
 #include <ctime>
 
 #include "catalog/catalog.h"
+#include "catalog/sqlite_catalog_impl.h"
 #include "catalog/sqlite_statement.h"
 #include "common/error.h"
 
@@ -37,6 +38,12 @@ CREATE TABLE IF NOT EXISTS state_history (
   to_state TEXT NOT NULL,
   at TEXT NOT NULL,
   reason TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS pipe_properties (
+  pipe_id INTEGER NOT NULL REFERENCES pipes(id) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (pipe_id, key)
 );
 CREATE TABLE IF NOT EXISTS pipe_tables (
   pipe_id INTEGER NOT NULL REFERENCES pipes(id) ON DELETE CASCADE,
@@ -86,9 +93,6 @@ PipeRecord ReadPipe(const Statement& st) {
 
 }  // namespace
 
-struct Catalog::Impl {
-  sqlite3* db = nullptr;
-};
 
 Catalog::Catalog(const std::string& path) : impl_(new Impl) {
   // Created 0600 before SQLite opens it: the file holds passwords.
@@ -163,18 +167,24 @@ std::vector<PipeRecord> Catalog::ListPipes() {
   return out;
 }
 
-void Catalog::Transition(int64_t pipe_id, PipeState to, const std::string& reason) {
-  Exec(impl_->db, "BEGIN IMMEDIATE");
+// Records from -> to inside one write transaction; `expected` (if set) must be the current state.
+static bool DoTransition(sqlite3* db, int64_t pipe_id, std::optional<PipeState> expected,
+                         PipeState to, const std::string& reason) {
+  Exec(db, "BEGIN IMMEDIATE");
   try {
-    Statement cur(impl_->db, "SELECT state FROM pipes WHERE id = ?");
+    Statement cur(db, "SELECT state FROM pipes WHERE id = ?");
     cur.Bind(1, pipe_id);
     if (!cur.Step()) ThrowFatal("catalog: no pipe with id " + std::to_string(pipe_id));
     PipeState from = StateOf(cur.Text(0));
+    if (expected && from != *expected) {
+      Exec(db, "ROLLBACK");
+      return false;
+    }
     if (!IsAllowedTransition(from, to))
       ThrowFatal("illegal state transition " + std::string(StateName(from)) + " -> " +
                  std::string(StateName(to)));
     std::string now = NowUtc();
-    Statement(impl_->db,
+    Statement(db,
               "UPDATE pipes SET state = ?, updated_at = ?, "
               "last_error = CASE WHEN ? = 'Failed' THEN ? ELSE last_error END WHERE id = ?")
         .Bind(1, std::string(StateName(to)))
@@ -183,7 +193,7 @@ void Catalog::Transition(int64_t pipe_id, PipeState to, const std::string& reaso
         .Bind(4, reason)
         .Bind(5, pipe_id)
         .Run();
-    Statement(impl_->db,
+    Statement(db,
               "INSERT INTO state_history (pipe_id, from_state, to_state, at, reason) "
               "VALUES (?, ?, ?, ?, ?)")
         .Bind(1, pipe_id)
@@ -192,11 +202,56 @@ void Catalog::Transition(int64_t pipe_id, PipeState to, const std::string& reaso
         .Bind(4, now)
         .Bind(5, reason)
         .Run();
-    Exec(impl_->db, "COMMIT");
+    Exec(db, "COMMIT");
+    return true;
   } catch (...) {
-    sqlite3_exec(impl_->db, "ROLLBACK", nullptr, nullptr, nullptr);  // best effort: already failing
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);  // best effort: already failing
     throw;
   }
+}
+
+void Catalog::Transition(int64_t pipe_id, PipeState to, const std::string& reason) {
+  DoTransition(impl_->db, pipe_id, std::nullopt, to, reason);
+}
+
+bool Catalog::TransitionIf(int64_t pipe_id, PipeState from, PipeState to,
+                           const std::string& reason) {
+  return DoTransition(impl_->db, pipe_id, from, to, reason);
+}
+
+std::optional<PipeRecord> Catalog::FindPipeById(int64_t pipe_id) {
+  Statement st(impl_->db, (std::string(kPipeColumns) + "WHERE id = ?").c_str());
+  st.Bind(1, pipe_id);
+  if (!st.Step()) return std::nullopt;
+  return ReadPipe(st);
+}
+
+void Catalog::UpdateConfig(int64_t pipe_id, const std::string& config_json) {
+  Statement(impl_->db, "UPDATE pipes SET config_json = ?, updated_at = ? WHERE id = ?")
+      .Bind(1, config_json)
+      .Bind(2, NowUtc())
+      .Bind(3, pipe_id)
+      .Run();
+}
+
+void Catalog::DeletePipe(int64_t pipe_id) {
+  // Foreign keys cascade to history, tables and properties.
+  Statement(impl_->db, "DELETE FROM pipes WHERE id = ?").Bind(1, pipe_id).Run();
+}
+
+void Catalog::SetProperty(int64_t pipe_id, const std::string& key, const std::string& value) {
+  Statement(impl_->db, "INSERT OR REPLACE INTO pipe_properties (pipe_id, key, value) VALUES (?, ?, ?)")
+      .Bind(1, pipe_id)
+      .Bind(2, key)
+      .Bind(3, value)
+      .Run();
+}
+
+std::optional<std::string> Catalog::GetProperty(int64_t pipe_id, const std::string& key) {
+  Statement st(impl_->db, "SELECT value FROM pipe_properties WHERE pipe_id = ? AND key = ?");
+  st.Bind(1, pipe_id).Bind(2, key);
+  if (!st.Step()) return std::nullopt;
+  return st.Text(0);
 }
 
 std::vector<StateTransition> Catalog::History(int64_t pipe_id) {

@@ -47,6 +47,7 @@ struct Transaction {
   Lsn commit_lsn = 0;  // start of the commit record
   Lsn end_lsn = 0;     // end of the commit record: the position to confirm once durable
   std::vector<RowChange> changes;
+  int64_t commit_time = 0;  // microseconds since 2000-01-01 UTC, for lag reporting
 };
 
 }  // namespace pg2ch

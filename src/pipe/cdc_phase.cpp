@@ -69,6 +69,11 @@ std::optional<PipeState> RunCdc(PipeContext& ctx) {
     durable = end;
     last_status = Clock::now();
     total_changes += batch_changes;
+    if (ctx.metrics) {
+      ctx.metrics->cdc_changes += batch_changes;
+      ctx.metrics->batches += 1;
+      ctx.metrics->last_commit_time = batch.back().commit_time;
+    }
     spdlog::debug("pipe {}: pushed {} transactions, {} changes, up to {}", cfg.name, batch.size(),
                   batch_changes, FormatLsn(end));
     batch.clear();
@@ -103,6 +108,7 @@ std::optional<PipeState> RunCdc(PipeContext& ctx) {
     auto message = stream.Next(wait);
     if (message) {
       if (auto* x = std::get_if<XLogData>(&*message)) {
+        if (ctx.metrics) ctx.metrics->received_lsn = x->wal_end;
         std::optional<Transaction> txn = assembler.Feed(DecodePgOutput(x->payload));
         if (txn && !txn->changes.empty()) {
           if (batch.empty()) batch_started = Clock::now();
@@ -117,6 +123,7 @@ std::optional<PipeState> RunCdc(PipeContext& ctx) {
             batch_end = txn->end_lsn;
         }
       } else if (auto* k = std::get_if<PrimaryKeepalive>(&*message)) {
+        if (ctx.metrics) ctx.metrics->received_lsn = k->wal_end;
         // The keepalive's position is what the server has sent so far; with nothing open or
         // pending here, every commit before it is durable, so an idle pipe can confirm it and
         // the slot stops holding WAL written by other databases and tables.

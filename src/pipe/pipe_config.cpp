@@ -40,6 +40,16 @@ void CheckName(const std::string& field, const std::string& value, size_t max_le
       Bad(field, "may only contain a-z, 0-9 and _ (got \"" + value + "\")");
 }
 
+// An optional integer setting in [min, max].
+int64_t GetInt(const json& obj, const std::string& key, int64_t min, int64_t max,
+               int64_t fallback) {
+  auto it = obj.find(key);
+  if (it == obj.end()) return fallback;
+  if (!it->is_number_integer() || it->get<int64_t>() < min || it->get<int64_t>() > max)
+    Bad(key, "must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
+  return it->get<int64_t>();
+}
+
 ReplicationMode ParseMode(const std::string& text) {
   if (text == "snapshot_and_cdc" || text == "cdc") return ReplicationMode::kSnapshotAndCdc;
   if (text == "cdc_only") return ReplicationMode::kCdcOnly;
@@ -85,7 +95,8 @@ PipeConfig ParsePipeConfig(const std::string& json_text) {
     ThrowFatal(std::string("pipe definition is not valid JSON: ") + e.what());
   }
   CheckKeys(doc, "", {"name", "source", "destination", "tables", "mode", "publication", "slot",
-                      "sync_interval_seconds", "pull_batch_size"});
+                      "sync_interval_seconds", "pull_batch_size", "snapshot_num_rows_per_partition",
+                      "snapshot_max_parallel_workers", "snapshot_num_tables_in_parallel"});
   PipeConfig c;
   c.name = GetString(doc, "", "name", true);
   CheckName("name", c.name, 40);
@@ -147,6 +158,13 @@ PipeConfig ParsePipeConfig(const std::string& json_text) {
       Bad("pull_batch_size", "must be a positive integer");
     c.pull_batch_size = it->get<int64_t>();
   }
+  c.snapshot_num_rows_per_partition =
+      GetInt(doc, "snapshot_num_rows_per_partition", 1000, 1000000000,
+             PipeConfig::kDefaultRowsPerPartition);
+  c.snapshot_max_parallel_workers = static_cast<int>(
+      GetInt(doc, "snapshot_max_parallel_workers", 1, 64, PipeConfig::kDefaultParallelWorkers));
+  c.snapshot_num_tables_in_parallel = static_cast<int>(GetInt(
+      doc, "snapshot_num_tables_in_parallel", 1, 64, PipeConfig::kDefaultTablesInParallel));
   return c;
 }
 
@@ -175,6 +193,14 @@ std::string PipeConfigToJson(const PipeConfig& c) {
       {"sync_interval_seconds", c.sync_interval_seconds},
       {"pull_batch_size", c.pull_batch_size},
   };
+  // Written only when not the default, so a pipe recorded before these settings existed keeps
+  // the same definition text (the runner refuses a pipe whose definition changed).
+  if (c.snapshot_num_rows_per_partition != PipeConfig::kDefaultRowsPerPartition)
+    doc["snapshot_num_rows_per_partition"] = c.snapshot_num_rows_per_partition;
+  if (c.snapshot_max_parallel_workers != PipeConfig::kDefaultParallelWorkers)
+    doc["snapshot_max_parallel_workers"] = c.snapshot_max_parallel_workers;
+  if (c.snapshot_num_tables_in_parallel != PipeConfig::kDefaultTablesInParallel)
+    doc["snapshot_num_tables_in_parallel"] = c.snapshot_num_tables_in_parallel;
   return doc.dump(2);
 }
 

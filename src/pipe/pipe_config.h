@@ -44,6 +44,22 @@ struct PipeConfig {
   std::string slot;         // default peerflow_slot_<name>
   double sync_interval_seconds = 1.0;
   int64_t pull_batch_size = 100000;
+  // Initial load (ClickPipes' names). A table is split into ctid page ranges of about this many
+  // rows (estimated from pg_class, never counted); each range is one COPY and one INSERT, and
+  // the unit a resumed load redoes.
+  int64_t snapshot_num_rows_per_partition = kDefaultRowsPerPartition;
+  // Partitions of one table copied at once, each on its own PostgreSQL connection.
+  int snapshot_max_parallel_workers = kDefaultParallelWorkers;
+  // Tables handing out partitions at once; connections <= workers * tables.
+  int snapshot_num_tables_in_parallel = kDefaultTablesInParallel;
+
+  // ClickPipes uses 100,000. Each partition is one INSERT, so one ClickHouse part: at 100,000
+  // rows a 10M-row table leaves ~100 small parts that ClickHouse merges while the load runs,
+  // and the load took twice as long as at 500,000 (bench/RESULTS.md). 500,000 still splits a
+  // 1M-row table between two workers, and a crash redoes at most workers x 500,000 rows.
+  static constexpr int64_t kDefaultRowsPerPartition = 500000;
+  static constexpr int kDefaultParallelWorkers = 4;
+  static constexpr int kDefaultTablesInParallel = 1;
 };
 
 PipeConfig ParsePipeConfig(const std::string& json_text);

@@ -8,6 +8,7 @@
 #include "catalog/catalog.h"
 #include "destination/clickhouse/clickhouse_sink.h"
 #include "pipe/pipe_config.h"
+#include "pipe/pipe_metrics.h"
 
 namespace pg2ch {
 
@@ -18,6 +19,7 @@ struct PipeContext {
   const std::atomic<bool>& stop_requested;
   // Filled by Setup (or reloaded from the catalog on restart), in config.tables order.
   std::vector<DestinationTable> tables;
+  PipeMetrics* metrics = nullptr;  // optional live counters (the server's API reads them)
 
   PipeRecord Record() { return *catalog.FindPipe(config.name); }
 };

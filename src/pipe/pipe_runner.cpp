@@ -8,30 +8,14 @@
 
 #include "common/error.h"
 #include "pipe/pipe_context.h"
+#include "pipe/resume_state.h"
+#include "pipe/resync_phase.h"
 #include "pipe/source_table_json.h"
 
 namespace pg2ch {
 namespace {
 
 constexpr int kSetupAttempts = 3;
-
-// Where a Failed pipe picks up when it is run again: the state it failed in.
-PipeState ResumeStateAfterFailure(Catalog& catalog, int64_t pipe_id) {
-  auto history = catalog.History(pipe_id);
-  for (auto it = history.rbegin(); it != history.rend(); ++it) {
-    if (it->to != PipeState::kFailed) continue;
-    switch (it->from) {
-      case PipeState::kSnapshot:
-      case PipeState::kResync: return PipeState::kSnapshot;
-      case PipeState::kRunning:
-      case PipeState::kPausing:
-      case PipeState::kPaused:
-      case PipeState::kModifying: return PipeState::kRunning;
-      default: return PipeState::kSetup;
-    }
-  }
-  return PipeState::kSetup;
-}
 
 void SleepUnlessStopped(const std::atomic<bool>& stop, std::chrono::milliseconds total) {
   auto until = std::chrono::steady_clock::now() + total;
@@ -41,8 +25,9 @@ void SleepUnlessStopped(const std::atomic<bool>& stop, std::chrono::milliseconds
 
 }  // namespace
 
-PipeRunner::PipeRunner(Catalog& catalog, PipeConfig config, const std::atomic<bool>& stop)
-    : catalog_(catalog), config_(std::move(config)), stop_(stop) {}
+PipeRunner::PipeRunner(Catalog& catalog, PipeConfig config, const std::atomic<bool>& stop,
+                       PipeMetrics* metrics)
+    : catalog_(catalog), config_(std::move(config)), stop_(stop), metrics_(metrics) {}
 
 PipeState PipeRunner::Run() {
   std::string config_json = PipeConfigToJson(config_);
@@ -55,14 +40,14 @@ PipeState PipeRunner::Run() {
                "\" exists in the catalog with a different definition; changing a pipe's "
                "definition is not supported yet (use a new pipe name)");
   }
-  PipeContext ctx{config_, catalog_, record->id, stop_, {}};
+  PipeContext ctx{config_, catalog_, record->id, stop_, {}, metrics_};
 
   if (record->state == PipeState::kCompleted) {
     spdlog::info("pipe {}: already Completed", config_.name);
     return PipeState::kCompleted;
   }
   if (record->state == PipeState::kFailed) {
-    PipeState resume = ResumeStateAfterFailure(catalog_, record->id);
+    PipeState resume = ResumeState(catalog_, record->id);
     spdlog::info("pipe {}: was Failed ({}); retrying from {}", config_.name, record->last_error,
                  StateName(resume));
     catalog_.Transition(record->id, resume, "restarted after failure");
@@ -89,8 +74,22 @@ PipeState PipeRunner::Run() {
           reason = "destination tables created, source tables recorded";
           break;
         case PipeState::kSnapshot:
-          next = RunSnapshot(ctx);
-          reason = "initial load complete";
+          if (ResyncRequested(ctx)) {
+            PrepareResync(ctx);
+            PipeContext twin = ctx;  // the same pipe, loading into the _resync tables
+            twin.tables = ResyncTargets(ctx.tables);
+            next = RunSnapshot(twin);
+            if (next == PipeState::kRunning) next = PipeState::kResync;
+            reason = "resync load into _resync tables complete";
+          } else {
+            next = RunSnapshot(ctx);
+            reason = "initial load complete";
+          }
+          break;
+        case PipeState::kResync:
+          SwapResyncTables(ctx);
+          next = PipeState::kRunning;
+          reason = "_resync tables swapped in";
           break;
         case PipeState::kRunning:
           next = RunCdc(ctx);
@@ -99,7 +98,12 @@ PipeState PipeRunner::Run() {
           ThrowFatal("pg2ch run cannot drive a pipe in state " + std::string(StateName(state)));
       }
       if (!next) break;  // stop requested
-      catalog_.Transition(ctx.pipe_id, *next, reason);
+      if (!catalog_.TransitionIf(ctx.pipe_id, state, *next, reason)) {
+        // Someone else (the API: a stop, a delete) moved the pipe meanwhile; theirs wins.
+        spdlog::info("pipe {}: state changed from {} by another actor", config_.name,
+                     StateName(state));
+        break;
+      }
       spdlog::info("pipe {}: {} -> {}", config_.name, StateName(state), StateName(*next));
       attempt = 0;
       if (*next == PipeState::kCompleted) return *next;
@@ -107,7 +111,7 @@ PipeState PipeRunner::Run() {
       ++attempt;
       bool give_up = !e.retryable() || (state == PipeState::kSetup && attempt >= kSetupAttempts);
       if (give_up) {
-        catalog_.Transition(ctx.pipe_id, PipeState::kFailed, e.what());
+        catalog_.TransitionIf(ctx.pipe_id, state, PipeState::kFailed, e.what());
         spdlog::error("pipe {}: Failed in {}: {}", config_.name, StateName(state), e.what());
         return PipeState::kFailed;
       }
@@ -117,7 +121,7 @@ PipeState PipeRunner::Run() {
     } catch (const std::exception& e) {
       // Not classified where it was raised (a bug or a library surprise): do not guess, stop.
       std::string reason = std::string("internal error: ") + e.what();
-      catalog_.Transition(ctx.pipe_id, PipeState::kFailed, reason);
+      catalog_.TransitionIf(ctx.pipe_id, state, PipeState::kFailed, reason);
       spdlog::error("pipe {}: Failed in {}: {}", config_.name, StateName(state), reason);
       return PipeState::kFailed;
     }

@@ -2,7 +2,8 @@
 //
 // The runner alone moves the pipe between states (recording each transition in the catalog) and
 // decides what an error means: a retryable PipeError is retried with exponential back-off in the
-// same state; a fatal one moves the pipe to Failed with the reason. During Setup, retryable
+// same state; a fatal one moves the pipe to Failed with the reason. Transitions are
+// compare-and-set: when the API moved the pipe meanwhile (stop -> Pausing), the runner yields. During Setup, retryable
 // errors count as fatal after a few attempts: a destination that was never reachable is more
 // likely a wrong address than an outage, and the user should hear so.
 #pragma once
@@ -11,12 +12,15 @@
 
 #include "catalog/catalog.h"
 #include "pipe/pipe_config.h"
+#include "pipe/pipe_metrics.h"
 
 namespace pg2ch {
 
 class PipeRunner {
  public:
-  PipeRunner(Catalog& catalog, PipeConfig config, const std::atomic<bool>& stop_requested);
+  // `metrics` (optional, outlives Run) receives live counters for the API.
+  PipeRunner(Catalog& catalog, PipeConfig config, const std::atomic<bool>& stop_requested,
+             PipeMetrics* metrics = nullptr);
   // Creates the pipe in the catalog if needed (a different existing definition is an error),
   // then runs it. Returns the state it stopped in.
   PipeState Run();
@@ -25,6 +29,7 @@ class PipeRunner {
   Catalog& catalog_;
   PipeConfig config_;
   const std::atomic<bool>& stop_;
+  PipeMetrics* metrics_;
 };
 
 }  // namespace pg2ch

@@ -46,8 +46,11 @@ std::optional<PipeState> RunSetup(PipeContext& ctx) {
   if (cfg.mode == ReplicationMode::kSnapshotOnly) return PipeState::kSnapshot;
   std::vector<SourceTable> sources;
   for (const auto& t : ctx.tables) sources.push_back(t.source);
-  if (EnsurePublication(*pg, cfg.publication, sources))
+  if (EnsurePublication(*pg, cfg.publication, sources)) {
+    // Remembered so that deleting the pipe drops what pg2ch created, and nothing else.
+    ctx.catalog.SetProperty(ctx.pipe_id, "publication_owned", "1");
     spdlog::info("pipe {}: created publication {}", cfg.name, cfg.publication);
+  }
   if (cfg.mode == ReplicationMode::kSnapshotAndCdc) return PipeState::kSnapshot;
 
   // CDC-only: changes committed from the slot's creation on are replicated, nothing before.

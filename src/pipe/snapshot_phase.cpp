@@ -1,57 +1,119 @@
-// Snapshot: the initial load. A new slot exports a snapshot; every table is copied under it and
-// its rows get the slot's consistent point as version, so CDC (which starts at that point) meets
-// the copy with no gap and no double-apply. An interrupted load is redone from the start: the
-// slot is recreated and the destination tables emptied first.
+// Snapshot: the initial load, in parallel ctid partitions, resumable after a crash or a stop.
+//
+// First run: a new slot exports a snapshot; its consistent point V0 becomes the pipe's snapshot
+// LSN and CDC checkpoint; every partition is copied under that snapshot with version V0.
+//
+// Resumed run (the slot and V0 are in place, some partitions recorded as copied): the exported
+// snapshot died with the process, so the partitions left are copied under a fresh snapshot,
+// exported by a TEMPORARY slot, whose consistent point V1 is their version. The pipe's slot,
+// V0 and the checkpoint do not move: CDC replays every change committed after V0.
+// Why ClickHouse ends equal to PostgreSQL after CDC catches up (FINAL, not deleted): for any
+// key k, every row written for it is "k as of LSN v" with version v: copied rows are k as seen
+// by the snapshot at v (V0 or V1), CDC rows are k right after the commit at v. (A slot's
+// snapshot sees exactly the transactions whose commit ends before its consistent point, and
+// CDC versions are commit end LSNs, so no copy and no CDC row ever tie.)
+//  - If k changed after V0, CDC writes its last change at v_last; a copy at V1 > v_last shows
+//    the same state. So the highest version is k's current state, deleted or not. This covers
+//    rows of a half-written partition (inserted at V0 before the crash, then recopied): such a
+//    row deleted before V1 is not in the recopy, but CDC writes its delete at Vd in (V0, V1).
+//  - If k did not change after V0, its tuple never moved (no UPDATE, and no rewrite: see
+//    snapshot_plan.h), so the partition holding its page under V0 holds it under V1 too, and
+//    whichever run copied that partition wrote k's current state.
+// Without CDC (snapshot_only) nothing would reconcile two snapshots, so an interrupted
+// snapshot_only load starts over.
 #include <spdlog/spdlog.h>
-
-#include <chrono>
+#include <unistd.h>
 
 #include "common/error.h"
-#include "common/sql_quote.h"
 #include "pipe/pipe_context.h"
+#include "pipe/snapshot_copier.h"
+#include "pipe/snapshot_plan.h"
 #include "source/postgres/replication_setup.h"
-#include "source/postgres/table_copy.h"
+#include "source/postgres/snapshot_session.h"
 
 namespace pg2ch {
 namespace {
 
-struct StopRequested {};
-
-// Rows and rate every few seconds, with an ETA from the planner's row estimate.
-class Progress {
- public:
-  Progress(std::string pipe, std::string table, double estimate)
-      : pipe_(std::move(pipe)), table_(std::move(table)), estimate_(estimate) {}
-  void Row() {
-    if (++rows_ % 4096 != 0) return;
-    auto now = std::chrono::steady_clock::now();
-    if (now - last_ < std::chrono::seconds(5)) return;
-    last_ = now;
-    Log(now);
-  }
-  void Done() { Log(std::chrono::steady_clock::now()); }
-  uint64_t rows() const { return rows_; }
-
- private:
-  void Log(std::chrono::steady_clock::time_point now) {
-    double secs = std::chrono::duration<double>(now - start_).count();
-    double rate = secs > 0 ? rows_ / secs : 0;
-    double total = std::max(estimate_, static_cast<double>(rows_));
-    double eta = rate > 0 ? (total - rows_) / rate : 0;
-    spdlog::info("pipe {}: snapshot {}: {} / ~{:.0f} rows, {:.0f} rows/s, ETA {:.0f} s", pipe_,
-                 table_, rows_, total, rate, eta);
-  }
-  std::string pipe_, table_;
-  double estimate_;
-  uint64_t rows_ = 0;
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
-  std::chrono::steady_clock::time_point last_ = start_;
+// Where this run's snapshot comes from; `exporter` keeps it alive and must stay open (and, for
+// a replication connection, idle) until every worker has imported it.
+struct LoadSnapshot {
+  std::unique_ptr<PgConnection> exporter;
+  SnapshotRun run;
+  bool resume = false;
 };
 
-double EstimateRows(PgConnection& pg, const SourceTable& t) {
-  auto rows = pg.Query("SELECT GREATEST(reltuples, 0)::bigint FROM pg_class WHERE oid = " +
-                       std::to_string(t.relid));
-  return rows.empty() ? 0 : std::stod(rows[0][0]);
+std::vector<SourceTable> Sources(const PipeContext& ctx) {
+  std::vector<SourceTable> out;
+  for (const auto& t : ctx.tables) out.push_back(t.source);
+  return out;
+}
+
+// Forgets earlier progress and empties the destination tables: a load from the beginning.
+void StartOver(PipeContext& ctx) {
+  ctx.catalog.ResetSnapshotPlans(ctx.pipe_id);
+  ctx.catalog.ResetTablesSnapshot(ctx.pipe_id);
+  ClickHouseClient ch(ctx.config.destination);
+  ClickHouseSink sink(ch, ctx.tables);
+  for (const auto& t : ctx.tables) sink.TruncateTable(t.source.relid);
+}
+
+LoadSnapshot FreshSlotSnapshot(PipeContext& ctx) {
+  const PipeConfig& cfg = ctx.config;
+  // V0 is cleared first: a crash before the new one is recorded must not look resumable.
+  ctx.catalog.SetSnapshotLsn(ctx.pipe_id, 0);
+  LoadSnapshot s;
+  s.exporter = PgConnection::Connect(cfg.source, true);
+  CreatedSlot created = CreateSlotWithSnapshot(*s.exporter, cfg.slot);
+  StartOver(ctx);
+  ctx.catalog.SetSnapshotLsn(ctx.pipe_id, created.consistent_point);
+  ctx.catalog.SetCheckpoint(ctx.pipe_id, created.consistent_point);
+  s.run = {created.snapshot_name, created.consistent_point};
+  spdlog::info("pipe {}: slot {} created, snapshot {} at {}", cfg.name, cfg.slot,
+               created.snapshot_name, FormatLsn(created.consistent_point));
+  return s;
+}
+
+// Snapshot and CDC: resume under a temporary slot when the pipe's slot and V0 survive.
+LoadSnapshot CdcSnapshot(PipeContext& ctx, PgConnection& pg) {
+  const PipeConfig& cfg = ctx.config;
+  Lsn v0 = ctx.Record().snapshot_lsn;
+  std::optional<SlotInfo> slot = FindSlot(pg, cfg.slot);
+  if (slot && v0 != 0 && slot->wal_status != "lost") {
+    LoadSnapshot s;
+    s.resume = true;
+    s.exporter = PgConnection::Connect(cfg.source, true);
+    std::string temp = cfg.slot.substr(0, 40) + "_resume_" + std::to_string(getpid());
+    CreatedSlot created = CreateTemporarySlotWithSnapshot(*s.exporter, temp);
+    s.run = {created.snapshot_name, created.consistent_point};
+    spdlog::info(
+        "pipe {}: resuming the snapshot: slot {} stays at {}; partitions left are copied "
+        "under temporary slot {}'s snapshot at {}",
+        cfg.name, cfg.slot, FormatLsn(v0), temp, FormatLsn(created.consistent_point));
+    return s;
+  }
+  if (slot) {
+    if (v0 == 0)
+      ThrowFatal("replication slot \"" + cfg.slot +
+                 "\" exists already; an initial load needs a slot created with it (drop the slot "
+                 "or name another one)");
+    spdlog::warn("pipe {}: slot {} was invalidated during the snapshot; starting over", cfg.name,
+                 cfg.slot);
+    DropSlotIfExists(pg, cfg.slot);
+  } else if (v0 != 0) {
+    spdlog::warn("pipe {}: slot {} disappeared during the snapshot; starting over", cfg.name,
+                 cfg.slot);
+  }
+  return FreshSlotSnapshot(ctx);
+}
+
+// Snapshot only: always from the beginning, under a snapshot this connection exports.
+LoadSnapshot StandaloneSnapshot(PipeContext& ctx, PgConnection& pg) {
+  StartOver(ctx);
+  ExportedSnapshot exported = BeginExportedSnapshot(pg, Sources(ctx));
+  ctx.catalog.SetSnapshotLsn(ctx.pipe_id, exported.wal_lsn);
+  LoadSnapshot s;
+  s.run = {exported.name, exported.wal_lsn};
+  return s;
 }
 
 }  // namespace
@@ -59,60 +121,16 @@ double EstimateRows(PgConnection& pg, const SourceTable& t) {
 std::optional<PipeState> RunSnapshot(PipeContext& ctx) {
   const PipeConfig& cfg = ctx.config;
   bool with_cdc = cfg.mode != ReplicationMode::kSnapshotOnly;
+  // The coordinator: plans under the snapshot and holds the tables' locks until the end.
   auto pg = PgConnection::Connect(cfg.source, false);
-  ClickHouseClient ch(cfg.destination);
-  ClickHouseSink sink(ch, ctx.tables);
+  LoadSnapshot snapshot = with_cdc ? CdcSnapshot(ctx, *pg) : StandaloneSnapshot(ctx, *pg);
+  if (with_cdc) BeginSnapshotSession(*pg, snapshot.run.snapshot_name, Sources(ctx));
 
-  std::unique_ptr<PgConnection> repl;  // holds the exported snapshot alive until COMMIT
-  Lsn version = 0;
-  if (with_cdc) {
-    if (FindSlot(*pg, cfg.slot)) {
-      if (ctx.Record().snapshot_lsn == 0)
-        ThrowFatal("replication slot \"" + cfg.slot +
-                   "\" exists already; an initial load needs a slot created with it (drop the slot "
-                   "or name another one)");
-      spdlog::info("pipe {}: redoing the interrupted snapshot with a new slot", cfg.name);
-      DropSlotIfExists(*pg, cfg.slot);
-    }
-    repl = PgConnection::Connect(cfg.source, true);
-    CreatedSlot created = CreateSlotWithSnapshot(*repl, cfg.slot);
-    version = created.consistent_point;
-    ctx.catalog.SetSnapshotLsn(ctx.pipe_id, version);
-    ctx.catalog.SetCheckpoint(ctx.pipe_id, version);
-    pg->Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    pg->Exec("SET TRANSACTION SNAPSHOT " + PgLiteral(created.snapshot_name));
-    spdlog::info("pipe {}: slot {} created, snapshot {} at {}", cfg.name, cfg.slot,
-                 created.snapshot_name, FormatLsn(version));
-  } else {
-    pg->Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    // The first query fixes the snapshot; the WAL position read in it stands for its moment.
-    version = *ParseLsn(pg->Query("SELECT pg_current_wal_lsn()::text")[0][0]);
-    ctx.catalog.SetSnapshotLsn(ctx.pipe_id, version);
-  }
-  ctx.catalog.ResetTablesSnapshot(ctx.pipe_id);
-
-  try {
-    for (const auto& t : ctx.tables) {
-      sink.TruncateTable(t.source.relid);
-      Progress progress(cfg.name, t.source.QualifiedName(), EstimateRows(*pg, t.source));
-      auto writer = sink.NewSnapshotWriter(t.source.relid, version);
-      CopyTable(*pg, t.source, [&](const Row& row) {
-        writer->Append(row);
-        progress.Row();
-        if (ctx.stop_requested.load(std::memory_order_relaxed)) throw StopRequested{};
-      });
-      writer->Finish();
-      progress.Done();
-      ctx.catalog.MarkTableSnapshotDone(ctx.pipe_id, t.source.schema, t.source.name,
-                                        static_cast<int64_t>(progress.rows()));
-    }
-  } catch (const StopRequested&) {
-    spdlog::info("pipe {}: stop requested during the snapshot; it restarts from the beginning",
-                 cfg.name);
-    return std::nullopt;
-  }
+  std::vector<TableJob> jobs = PrepareSnapshotPlans(*pg, ctx, snapshot.resume);
+  if (ctx.stop_requested.load()) return std::nullopt;
+  if (!CopySnapshotPartitions(ctx, jobs, snapshot.run)) return std::nullopt;
   pg->Exec("COMMIT");
-  repl.reset();
+  snapshot.exporter.reset();  // a temporary slot goes with its connection
   return with_cdc ? PipeState::kRunning : PipeState::kCompleted;
 }
 

@@ -66,5 +66,40 @@ TEST(PipeConfig, ClearErrorsNamingTheField) {
   ExpectError(with("\"name\": \"orders\",", "\"name\": \"orders\", \"mode\": \"fast\","), "mode");
 }
 
+TEST(PipeConfig, SnapshotSettingsDefaultValidateAndRoundTrip) {
+  PipeConfig c = ParsePipeConfig(kMinimal);
+  EXPECT_EQ(c.snapshot_num_rows_per_partition, 500000);
+  EXPECT_EQ(c.snapshot_max_parallel_workers, 4);
+  EXPECT_EQ(c.snapshot_num_tables_in_parallel, 1);
+  // Defaults are not written: a pipe recorded before these settings keeps its definition text.
+  EXPECT_EQ(PipeConfigToJson(c).find("\"snapshot_num"), std::string::npos);
+  EXPECT_EQ(PipeConfigToJson(c).find("\"snapshot_max"), std::string::npos);
+
+  std::string json = kMinimal;
+  json.replace(json.find("\"name\": \"orders\","), 17,
+               "\"name\": \"orders\", \"snapshot_num_rows_per_partition\": 5000, "
+               "\"snapshot_max_parallel_workers\": 2, \"snapshot_num_tables_in_parallel\": 3,");
+  PipeConfig set = ParsePipeConfig(json);
+  EXPECT_EQ(set.snapshot_num_rows_per_partition, 5000);
+  EXPECT_EQ(set.snapshot_max_parallel_workers, 2);
+  EXPECT_EQ(set.snapshot_num_tables_in_parallel, 3);
+  PipeConfig again = ParsePipeConfig(PipeConfigToJson(set));
+  EXPECT_EQ(again.snapshot_num_rows_per_partition, 5000);
+  EXPECT_EQ(again.snapshot_max_parallel_workers, 2);
+  EXPECT_EQ(again.snapshot_num_tables_in_parallel, 3);
+
+  auto with = [&](const std::string& setting) {
+    std::string s = kMinimal;
+    s.replace(s.find("\"name\": \"orders\","), 17, "\"name\": \"orders\", " + setting + ",");
+    return s;
+  };
+  ExpectError(with("\"snapshot_max_parallel_workers\": 0"),
+              "snapshot_max_parallel_workers: must be an integer from 1 to 64");
+  ExpectError(with("\"snapshot_num_tables_in_parallel\": 1.5"), "snapshot_num_tables_in_parallel");
+  ExpectError(with("\"snapshot_num_rows_per_partition\": 10"),
+              "snapshot_num_rows_per_partition: must be an integer from 1000");
+  ExpectError(with("\"snapshot_max_parallel_workers\": \"4\""), "snapshot_max_parallel_workers");
+}
+
 }  // namespace
 }  // namespace pg2ch

@@ -43,8 +43,9 @@ class ClickHouseSink {
   // Empties the destination table (used when a snapshot is redone from the start).
   void TruncateTable(uint32_t relid);
 
-  // Snapshot rows of one table, all written with `version` and _peerdb_is_deleted = 0. Buffers
-  // up to a few MiB, then inserts; Finish() inserts the rest. Rows are durable after Finish().
+  // Snapshot rows of one table, all written with `version` and _peerdb_is_deleted = 0, streamed
+  // to ClickHouse in bounded blocks while rows are appended (snapshot_writer.h). Rows are
+  // durable after Finish().
   class SnapshotWriter {
    public:
     virtual ~SnapshotWriter() = default;

@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <exception>
 #include <mutex>
 #include <optional>
 
@@ -15,6 +16,26 @@ constexpr long kConnectTimeoutSeconds = 10;
 // Large inserts and FINAL reads of big tables take a while; a stuck server still ends the wait.
 constexpr long kTotalTimeoutSeconds = 300;
 constexpr size_t kMaxMessageBytes = 2000;
+// Streamed inserts: fail when fewer than 1 byte/s moved for this long (a stuck server or peer).
+constexpr long kStreamStallSeconds = 600;
+constexpr long kStreamUploadBuffer = 512 * 1024;
+
+// What the read trampoline needs: the producer, and where to park its exception (exceptions
+// must not cross libcurl's C frames).
+struct StreamSource {
+  const std::function<size_t(char*, size_t)>* read;
+  std::exception_ptr error;
+};
+
+size_t ReadStream(char* buffer, size_t size, size_t count, void* user) {
+  auto* source = static_cast<StreamSource*>(user);
+  try {
+    return (*source->read)(buffer, size * count);
+  } catch (...) {
+    source->error = std::current_exception();
+    return CURL_READFUNC_ABORT;
+  }
+}
 
 size_t AppendBody(char* data, size_t size, size_t count, void* user) {
   static_cast<std::string*>(user)->append(data, size * count);
@@ -92,12 +113,14 @@ std::string Trim(std::string text) {
 struct ClickHouseClient::Impl {
   CURL* curl = nullptr;
   curl_slist* headers = nullptr;
+  curl_slist* stream_headers = nullptr;  // headers plus "Transfer-Encoding: chunked"
   std::string base_url;  // ends before the query string; no trailing '?'
   std::string redacted_url;
   std::optional<ServerCaps> caps;
 
   ~Impl() {
     if (headers != nullptr) curl_slist_free_all(headers);
+    if (stream_headers != nullptr) curl_slist_free_all(stream_headers);
     if (curl != nullptr) curl_easy_cleanup(curl);
   }
 
@@ -109,13 +132,49 @@ struct ClickHouseClient::Impl {
 
   // POSTs `body` to `url`; returns the response body or throws a classified PipeError.
   std::string Post(const std::string& url, std::string_view body, std::string_view what) {
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    return Perform(url, what);
+  }
+
+  // POSTs a body pulled from `source` with chunked transfer encoding.
+  std::string PostStream(const std::string& url, StreamSource& source, std::string_view what) {
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, nullptr);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(-1));
+    curl_easy_setopt(curl, CURLOPT_READFUNCTION, ReadStream);
+    curl_easy_setopt(curl, CURLOPT_READDATA, &source);
+    curl_easy_setopt(curl, CURLOPT_UPLOAD_BUFFERSIZE, kStreamUploadBuffer);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, stream_headers);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 0L);
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, kStreamStallSeconds);
+    struct Restore {  // the handle serves plain requests afterwards
+      CURL* curl;
+      curl_slist* headers;
+      ~Restore() {
+        curl_easy_setopt(curl, CURLOPT_READFUNCTION, nullptr);
+        curl_easy_setopt(curl, CURLOPT_READDATA, nullptr);
+        curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+        curl_easy_setopt(curl, CURLOPT_TIMEOUT, kTotalTimeoutSeconds);
+        curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 0L);
+        curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, 0L);
+      }
+    } restore{curl, headers};
+    try {
+      return Perform(url, what);
+    } catch (...) {
+      // The producer's own failure explains an aborted transfer better than curl's message.
+      if (source.error) std::rethrow_exception(source.error);
+      throw;
+    }
+  }
+
+  std::string Perform(const std::string& url, std::string_view what) {
     std::string response;
     std::string exception_code;
     char error_buffer[CURL_ERROR_SIZE] = {0};
     curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
     curl_easy_setopt(curl, CURLOPT_POST, 1L);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, AppendBody);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response);
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, ReadHeader);
@@ -168,6 +227,10 @@ ClickHouseClient::ClickHouseClient(ClickHouseEndpoint endpoint)
   }
   // Without this curl waits up to a second for "100 Continue" before sending a large body.
   impl_->headers = curl_slist_append(impl_->headers, "Expect:");
+  for (curl_slist* h = impl_->headers; h != nullptr; h = h->next)
+    impl_->stream_headers = curl_slist_append(impl_->stream_headers, h->data);
+  impl_->stream_headers =
+      curl_slist_append(impl_->stream_headers, "Transfer-Encoding: chunked");
   CURL* curl = impl_->curl;
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, impl_->headers);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, kConnectTimeoutSeconds);
@@ -191,6 +254,17 @@ void ClickHouseClient::Insert(std::string_view insert_sql, std::string_view body
   std::string params = std::string("query=") + escaped;
   curl_free(escaped);
   impl_->Post(impl_->Url(params), body, insert_sql);
+}
+
+void ClickHouseClient::InsertStream(std::string_view insert_sql,
+                                    const std::function<size_t(char*, size_t)>& read) {
+  char* escaped =
+      curl_easy_escape(impl_->curl, insert_sql.data(), static_cast<int>(insert_sql.size()));
+  if (escaped == nullptr) ThrowFatal("cannot URL-encode an insert statement");
+  std::string params = std::string("query=") + escaped;
+  curl_free(escaped);
+  StreamSource source{&read, nullptr};
+  impl_->PostStream(impl_->Url(params), source, insert_sql);
 }
 
 const ServerCaps& ClickHouseClient::Caps() {

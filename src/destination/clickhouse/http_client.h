@@ -6,6 +6,7 @@
 // (X-ClickHouse-Key) and never appears in a message, URL or log.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -27,6 +28,14 @@ class ClickHouseClient {
   // Sends `insert_sql` (e.g. "INSERT INTO `db`.`t` (`a`,`b`) FORMAT RowBinary") with `body` as
   // the data. Returns once ClickHouse has acknowledged: the rows are durable.
   void Insert(std::string_view insert_sql, std::string_view body);
+  // The same, with a body produced while it is sent (HTTP chunked transfer), so reading the
+  // source and ClickHouse parsing overlap and no whole body is ever held. `read` runs on this
+  // thread, inside the transfer: it fills up to `size` bytes at `buffer` and returns how many,
+  // 0 to end the body; it may block (that is the back-pressure on the producer). If it throws,
+  // the request is abandoned (ClickHouse drops the incomplete block) and the exception
+  // propagates. No total time limit: a transfer with no progress for 10 minutes fails instead.
+  void InsertStream(std::string_view insert_sql,
+                    const std::function<size_t(char* buffer, size_t size)>& read);
   // Read once per client from SELECT version().
   const ServerCaps& Caps();
   const ClickHouseEndpoint& endpoint() const { return endpoint_; }

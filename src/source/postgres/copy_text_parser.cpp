@@ -1,5 +1,7 @@
 #include "source/postgres/copy_text_parser.h"
 
+#include <cstring>
+
 #include "common/error.h"
 
 namespace pg2ch {
@@ -12,15 +14,17 @@ int HexValue(char c) {
   return -1;
 }
 
-// Unescapes field bytes [p, end) into out.
+// Unescapes field bytes [p, end) into out. Runs without a backslash (most values) are copied
+// whole: this loop is the initial load's hottest path.
 void Unescape(const char* p, const char* end, std::string& out) {
   out.clear();
   while (p < end) {
-    char c = *p++;
-    if (c != '\\') {
-      out += c;
-      continue;
-    }
+    const void* found = std::memchr(p, '\\', static_cast<size_t>(end - p));
+    const char* backslash = found ? static_cast<const char*>(found) : end;
+    out.append(p, backslash);
+    p = backslash;
+    if (p == end) break;
+    ++p;  // the backslash
     if (p == end) throw DecodeError("COPY text: backslash at the end of a field");
     char e = *p++;
     switch (e) {
@@ -61,9 +65,9 @@ void ParseCopyTextLine(std::string_view line, size_t expected_columns, Row& row)
   const char* p = line.data();
   const char* end = p + line.size();
   while (true) {
-    const char* field_end = p;
     // Tabs and newlines inside values are always escaped, so a raw tab ends the field.
-    while (field_end < end && *field_end != '\t') ++field_end;
+    const void* tab = std::memchr(p, '\t', static_cast<size_t>(end - p));
+    const char* field_end = tab ? static_cast<const char*>(tab) : end;
     if (column >= expected_columns)
       throw DecodeError("COPY text: more than " + std::to_string(expected_columns) + " fields");
     Cell& cell = row[column++];

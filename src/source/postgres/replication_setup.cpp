@@ -55,9 +55,11 @@ std::optional<SlotInfo> FindSlot(PgConnection& conn, const std::string& slot) {
   return info;
 }
 
-static CreatedSlot CreateSlotImpl(PgConnection& conn, const std::string& slot, bool snapshot) {
+static CreatedSlot CreateSlotImpl(PgConnection& conn, const std::string& slot, bool snapshot,
+                                  bool temporary = false) {
   // The pre-PG15 spelling, still accepted by 15+: works on every supported version.
-  auto rows = conn.Query("CREATE_REPLICATION_SLOT " + PgIdent(slot) + " LOGICAL pgoutput " +
+  auto rows = conn.Query("CREATE_REPLICATION_SLOT " + PgIdent(slot) +
+                         (temporary ? " TEMPORARY" : "") + " LOGICAL pgoutput " +
                          (snapshot ? "EXPORT_SNAPSHOT" : "NOEXPORT_SNAPSHOT"));
   if (rows.empty() || rows[0].size() < 3) ThrowFatal("CREATE_REPLICATION_SLOT returned no row");
   auto lsn = ParseLsn(rows[0][1]);
@@ -67,6 +69,11 @@ static CreatedSlot CreateSlotImpl(PgConnection& conn, const std::string& slot, b
 
 CreatedSlot CreateSlotWithSnapshot(PgConnection& replication_conn, const std::string& slot) {
   return CreateSlotImpl(replication_conn, slot, true);
+}
+
+CreatedSlot CreateTemporarySlotWithSnapshot(PgConnection& replication_conn,
+                                            const std::string& slot) {
+  return CreateSlotImpl(replication_conn, slot, true, true);
 }
 
 Lsn CreateSlot(PgConnection& replication_conn, const std::string& slot) {

@@ -42,6 +42,11 @@ struct CreatedSlot {
 // `replication_conn` must be a replication connection; keep it open and idle while the exported
 // snapshot is in use.
 CreatedSlot CreateSlotWithSnapshot(PgConnection& replication_conn, const std::string& slot);
+// A TEMPORARY slot (dropped by the server when `replication_conn` closes, also on a crash) with
+// an exported snapshot: the exact-LSN snapshot a resumed initial load copies under. Keep the
+// connection open and idle while the snapshot is in use.
+CreatedSlot CreateTemporarySlotWithSnapshot(PgConnection& replication_conn,
+                                            const std::string& slot);
 // Creates the slot without a snapshot (CDC-only pipes): starts from the current WAL position.
 Lsn CreateSlot(PgConnection& replication_conn, const std::string& slot);
 void DropSlotIfExists(PgConnection& conn, const std::string& slot);

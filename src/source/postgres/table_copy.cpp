@@ -13,23 +13,25 @@ struct PqFree {
   void operator()(char* p) const { PQfreemem(p); }
 };
 
-std::string CopySql(const SourceTable& table) {
+}  // namespace
+
+std::string CopySql(const SourceTable& table, const CopyScope& scope) {
   std::string cols;
   for (const auto& c : table.columns) {
     if (!cols.empty()) cols += ", ";
     cols += PgIdent(c.name);
   }
-  // ONLY: for inheritance parents, children are their own tables. Partitioned tables (relkind
-  // 'p') cannot be copied directly, so they are read through a query.
-  return "COPY (SELECT " + cols + " FROM " + PgIdent(table.schema) + "." + PgIdent(table.name) +
-         ") TO STDOUT";
+  // Always through a query: partitioned tables (relkind 'p') cannot be copied directly, and a
+  // query takes the ctid condition.
+  std::string sql = "COPY (SELECT " + cols + " FROM " + (scope.only ? "ONLY " : "") +
+                    PgIdent(table.schema) + "." + PgIdent(table.name);
+  if (!scope.where.empty()) sql += " WHERE " + scope.where;
+  return sql + ") TO STDOUT";
 }
 
-}  // namespace
-
 uint64_t CopyTable(PgConnection& conn, const SourceTable& table,
-                   const std::function<void(const Row&)>& on_row) {
-  std::string sql = CopySql(table);
+                   const std::function<void(const Row&)>& on_row, const CopyScope& scope) {
+  std::string sql = CopySql(table, scope);
   PgResult started(PQexec(conn.raw(), sql.c_str()));
   conn.Check(started.get(), "COPY " + table.QualifiedName());
   if (PQresultStatus(started.get()) != PGRES_COPY_OUT)
@@ -41,8 +43,9 @@ uint64_t CopyTable(PgConnection& conn, const SourceTable& table,
     char* raw = nullptr;
     int len = PQgetCopyData(conn.raw(), &raw, 0);
     std::unique_ptr<char, PqFree> buffer(raw);  // freed even when parsing throws
-    if (len == -1) break;                      // copy finished
-    if (len == -2) ThrowRetryable("PostgreSQL: COPY " + table.QualifiedName() + ": " + conn.ErrorMessage());
+    if (len == -1) break;                       // copy finished
+    if (len == -2)
+      ThrowRetryable("PostgreSQL: COPY " + table.QualifiedName() + ": " + conn.ErrorMessage());
     ParseCopyTextLine(std::string_view(raw, len), table.columns.size(), row);
     on_row(row);
     ++rows;

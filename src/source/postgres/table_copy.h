@@ -1,12 +1,15 @@
-// Streams one table's rows out of PostgreSQL with COPY ... TO STDOUT (text format) on a
+// Streams rows of one table out of PostgreSQL with COPY ... TO STDOUT (text format) on a
 // connection that is inside the snapshot transaction; each row is handed to `on_row` as soon as
 // it is read, so memory holds one row at a time (the consumer decides how much to buffer).
 //
 // The caller starts the transaction (BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET
 // TRANSACTION SNAPSHOT ...) so several tables, or several connections, read one point in time.
+// If `on_row` throws, the COPY is abandoned mid-stream and the connection is unusable for further
+// statements: close it (the snapshot load does, on any error).
 #pragma once
 
 #include <functional>
+#include <string>
 
 #include "core/change.h"
 #include "core/table_schema.h"
@@ -14,8 +17,19 @@
 
 namespace pg2ch {
 
+// Which rows of the table to copy.
+struct CopyScope {
+  // FROM ONLY: an inheritance parent without its children (they are tables of their own). Must
+  // stay false for partitioned tables, whose rows all live in their partitions.
+  bool only = false;
+  std::string where;  // a condition such as CtidRangeCondition(); "" for every row
+};
+
 // Returns the number of rows copied.
 uint64_t CopyTable(PgConnection& conn, const SourceTable& table,
-                   const std::function<void(const Row&)>& on_row);
+                   const std::function<void(const Row&)>& on_row, const CopyScope& scope = {});
+
+// The COPY statement CopyTable runs (exposed for tests and logs).
+std::string CopySql(const SourceTable& table, const CopyScope& scope);
 
 }  // namespace pg2ch

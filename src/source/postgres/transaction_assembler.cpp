@@ -52,6 +52,7 @@ std::optional<Transaction> TransactionAssembler::Feed(PgOutputMessage&& message)
     if (!open_) throw DecodeError("pgoutput: Commit without Begin");
     open_->commit_lsn = m->commit_lsn;
     open_->end_lsn = m->end_lsn;
+    open_->commit_time = m->commit_time;
     std::optional<Transaction> done = std::move(open_);
     open_.reset();
     return done;

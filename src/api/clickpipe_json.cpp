@@ -1,0 +1,238 @@
+#include "api/clickpipe_json.h"
+
+#include <chrono>
+#include <utility>
+
+#include "common/error.h"
+#include "server/pipe_supervisor.h"
+#include "source/postgres/replication_wire.h"
+
+namespace pg2ch {
+namespace {
+
+using nlohmann::json;
+
+[[noreturn]] void Bad(const std::string& field, const std::string& problem) {
+  throw ApiError{400, field + ": " + problem};
+}
+
+const json& Object(const json& parent, const char* key, const std::string& where) {
+  auto it = parent.find(key);
+  if (it == parent.end()) Bad(where + key, "is required");
+  if (!it->is_object()) Bad(where + key, "must be an object");
+  return *it;
+}
+
+// Our pipe-file field names in validation messages, spelt as this API spells them.
+const std::pair<const char*, const char*> kFieldNames[] = {
+    {"source.host", "source.postgres.host"},
+    {"source.port", "source.postgres.port"},
+    {"source.user", "source.postgres.credentials.username"},
+    {"source.database", "source.postgres.database"},
+    {"source.sslmode", "source.postgres.sslmode"},
+    {"destination.url", "destination.url"},
+    {"destination.database", "destination.database"},
+    {"sync_interval_seconds", "source.postgres.settings.syncIntervalSeconds"},
+    {"pull_batch_size", "source.postgres.settings.pullBatchSize"},
+    {"publication", "source.postgres.settings.publicationName"},
+    {"slot", "source.postgres.settings.replicationSlotName"},
+    {"mode", "source.postgres.settings.replicationMode"},
+    {"tables", "source.postgres.tableMappings"},
+};
+
+std::string ApiFieldNames(std::string message) {
+  const std::string prefix = "pipe definition: ";
+  if (message.rfind(prefix, 0) == 0) message = message.substr(prefix.size());
+  for (const auto& [ours, theirs] : kFieldNames)
+    if (message.rfind(std::string(ours) + ":", 0) == 0 || message.rfind(std::string(ours) + "[", 0) == 0)
+      return theirs + message.substr(std::string(ours).size());
+  return message;
+}
+
+std::string ModeToApi(ReplicationMode m) {
+  switch (m) {
+    case ReplicationMode::kSnapshotAndCdc: return "cdc";
+    case ReplicationMode::kCdcOnly: return "cdc_only";
+    case ReplicationMode::kSnapshotOnly: return "snapshot";
+  }
+  return "cdc";
+}
+
+// Copies an API settings object onto our pipe-file JSON (validated later by ParsePipeConfig).
+void SettingsOnto(const json& settings, json& pipe) {
+  static const std::pair<const char*, const char*> kSettings[] = {
+      {"syncIntervalSeconds", "sync_interval_seconds"},
+      {"pullBatchSize", "pull_batch_size"},
+      {"publicationName", "publication"},
+      {"replicationSlotName", "slot"},
+      {"replicationMode", "mode"},
+  };
+  if (!settings.is_object()) Bad("source.postgres.settings", "must be an object");
+  for (const auto& [key, value] : settings.items()) {
+    bool known = false;
+    for (const auto& [api, ours] : kSettings)
+      if (key == api) {
+        pipe[ours] = value;
+        known = true;
+      }
+    if (!known) Bad("source.postgres.settings." + key, "unknown setting");
+  }
+}
+
+PipeConfig Parse(const json& pipe) {
+  try {
+    return ParsePipeConfig(pipe.dump());
+  } catch (const PipeError& e) {
+    throw ApiError{400, ApiFieldNames(e.what())};
+  }
+}
+
+}  // namespace
+
+PipeConfig ClickPipeToConfig(const json& body, const DestinationDefaults& defaults) {
+  if (!body.is_object()) Bad("body", "must be a JSON object");
+  for (const auto& [key, value] : body.items())
+    if (key != "name" && key != "source" && key != "destination") Bad(key, "unknown field");
+  const json& pg = Object(Object(body, "source", ""), "postgres", "source.");
+  const json& dst = Object(body, "destination", "");
+  json pipe = json::object();
+  if (body.contains("name")) pipe["name"] = body["name"];
+  json source = json::object();
+  for (const auto& [key, value] : pg.items()) {
+    if (key == "host" || key == "port" || key == "database" || key == "sslmode") {
+      source[key] = value;
+    } else if (key == "credentials") {
+      if (!value.is_object()) Bad("source.postgres.credentials", "must be an object");
+      for (const auto& [ck, cv] : value.items()) {
+        if (ck == "username") source["user"] = cv;
+        else if (ck == "password") source["password"] = cv;
+        else Bad("source.postgres.credentials." + ck, "unknown field");
+      }
+    } else if (key == "settings") {
+      SettingsOnto(value, pipe);
+    } else if (key == "tableMappings") {
+      if (!value.is_array()) Bad("source.postgres.tableMappings", "must be an array");
+      json tables = json::array();
+      for (size_t i = 0; i < value.size(); ++i) {
+        const json& m = value[i];
+        std::string where = "source.postgres.tableMappings[" + std::to_string(i) + "]";
+        if (!m.is_object()) Bad(where, "must be an object");
+        std::string schema = "public", table, target;
+        for (const auto& [mk, mv] : m.items()) {
+          if ((mk == "excludedColumns" || mk == "sortingKeys") && mv.is_array() && mv.empty()) continue;
+          if (mk == "excludedColumns" || mk == "sortingKeys" || mk == "tableEngine" || mk == "partitionKey")
+            Bad(where + "." + mk, "not supported yet");
+          if (!mv.is_string()) Bad(where + "." + mk, "must be a string");
+          if (mk == "sourceSchemaName") schema = mv.get<std::string>();
+          else if (mk == "sourceTable") table = mv.get<std::string>();
+          else if (mk == "targetTable") target = mv.get<std::string>();
+          else Bad(where + "." + mk, "unknown field");
+        }
+        if (table.empty()) Bad(where + ".sourceTable", "is required");
+        json t = {{"source", schema + "." + table}};
+        if (!target.empty()) t["target"] = target;
+        tables.push_back(t);
+      }
+      pipe["tables"] = tables;
+    } else {
+      Bad("source.postgres." + key, "unknown field");
+    }
+  }
+  pipe["source"] = source;
+  json destination = {{"url", defaults.url}, {"user", defaults.user}, {"password", defaults.password}};
+  for (const auto& [key, value] : dst.items()) {
+    if (key == "database" || key == "url" || key == "user" || key == "password") destination[key] = value;
+    else Bad("destination." + key, "unknown field");
+  }
+  pipe["destination"] = destination;
+  return Parse(pipe);
+}
+
+json SettingsToJson(const PipeConfig& c) {
+  return {{"syncIntervalSeconds", c.sync_interval_seconds},
+          {"pullBatchSize", c.pull_batch_size},
+          {"publicationName", c.publication},
+          {"replicationSlotName", c.slot},
+          {"replicationMode", ModeToApi(c.mode)}};
+}
+
+PipeConfig ApplySettings(const PipeConfig& config, const json& settings) {
+  json pipe = json::parse(PipeConfigToJson(config));
+  if (!settings.is_object()) Bad("body", "must be a JSON object of settings");
+  for (const auto& [key, value] : settings.items())
+    if (key == "publicationName" || key == "replicationSlotName" || key == "replicationMode")
+      Bad(key, "cannot change on an existing pipe");
+  SettingsOnto(settings, pipe);
+  return Parse(pipe);
+}
+
+json RenderPipe(const PipeView& v) {
+  const PipeConfig& c = v.config;
+  json mappings = json::array();
+  json tables = json::array();
+  for (const auto& t : c.tables)
+    mappings.push_back({{"sourceSchemaName", t.source_schema},
+                        {"sourceTable", t.source_table},
+                        {"targetTable", t.target_table},
+                        {"excludedColumns", json::array()},
+                        {"sortingKeys", json::array()}});
+  for (const auto& t : v.tables)
+    tables.push_back({{"source", t.source_schema + "." + t.source_table},
+                      {"target", t.target_table},
+                      {"snapshotDone", t.snapshot_done},
+                      {"rowsCopied", t.rows_copied}});
+  json out = {
+      {"id", std::to_string(v.record.id)},
+      {"name", v.record.name},
+      {"state", std::string(StateName(v.record.state))},
+      {"source",
+       {{"postgres",
+         {{"host", c.source.host},
+          {"port", c.source.port},
+          {"database", c.source.database},
+          {"sslmode", c.source.sslmode},
+          {"credentials", {{"username", c.source.user}}},
+          {"settings", SettingsToJson(c)},
+          {"tableMappings", mappings}}}}},
+      {"destination", {{"database", c.destination.database}, {"url", c.destination.url}, {"user", c.destination.user}}},
+      {"tables", tables},
+      {"lastError", v.record.state == PipeState::kFailed ? json(v.record.last_error) : json(nullptr)},
+      {"checkpointLsn", FormatLsn(v.record.checkpoint_lsn)},
+      {"snapshotLsn", FormatLsn(v.record.snapshot_lsn)},
+  };
+  if (v.metrics) {
+    Lsn received = v.metrics->received_lsn.load();
+    Lsn checkpoint = v.record.checkpoint_lsn;
+    uint64_t lag_bytes = received > checkpoint ? received - checkpoint : 0;
+    double lag_seconds = 0;
+    if (lag_bytes > 0 && v.metrics->last_commit_time.load() != 0)
+      lag_seconds = std::max(0.0, (PgNowMicros() - v.metrics->last_commit_time.load()) / 1e6);
+    out["currentLsn"] = received ? json(FormatLsn(received)) : json(nullptr);
+    out["replicationLagBytes"] = received ? json(lag_bytes) : json(nullptr);
+    out["replicationLagSeconds"] = received ? json(lag_seconds) : json(nullptr);
+    out["rowsSynced"] = v.metrics->snapshot_rows.load() + v.metrics->cdc_changes.load();
+    out["cdcChangesApplied"] = v.metrics->cdc_changes.load();
+  } else {
+    out["currentLsn"] = nullptr;
+    out["replicationLagBytes"] = nullptr;
+    out["replicationLagSeconds"] = nullptr;
+    out["rowsSynced"] = 0;
+    out["cdcChangesApplied"] = 0;
+  }
+  int64_t copied = 0;
+  for (const auto& t : v.tables) copied += t.rows_copied;
+  out["rowsCopied"] = copied;
+  return out;
+}
+
+json RenderHistory(const std::vector<StateTransition>& history) {
+  json out = json::array();
+  for (const auto& t : history)
+    out.push_back({{"from", std::string(StateName(t.from))},
+                   {"to", std::string(StateName(t.to))},
+                   {"at", t.at},
+                   {"reason", t.reason}});
+  return out;
+}
+
+}  // namespace pg2ch

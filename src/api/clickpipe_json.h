@@ -1,0 +1,37 @@
+// The API's JSON shapes, modelled on ClickHouse Cloud's ClickPipes OpenAPI (`source.postgres`
+// with credentials, settings and tableMappings; `destination.database`), and their mapping to
+// PipeConfig. Passwords go in, never out: every rendering leaves them out.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "catalog/catalog.h"
+#include "pipe/pipe_config.h"
+#include "pipe/pipe_metrics.h"
+
+namespace pg2ch {
+
+// Used when a request leaves the destination's address out.
+struct DestinationDefaults {
+  std::string url = "http://127.0.0.1:8123";
+  std::string user = "default";
+  std::string password;
+};
+
+// Throws ApiError{400} naming the field at fault (in the request's own field names).
+PipeConfig ClickPipeToConfig(const nlohmann::json& body, const DestinationDefaults& defaults);
+
+nlohmann::json SettingsToJson(const PipeConfig& config);
+// Applies the fields present in `settings` (400 on unknown fields or bad values).
+PipeConfig ApplySettings(const PipeConfig& config, const nlohmann::json& settings);
+
+struct PipeView {
+  PipeRecord record;
+  PipeConfig config;
+  std::vector<TableRecord> tables;
+  std::shared_ptr<const PipeMetrics> metrics;  // may be null
+};
+nlohmann::json RenderPipe(const PipeView& view);
+nlohmann::json RenderHistory(const std::vector<StateTransition>& history);
+
+}  // namespace pg2ch

@@ -1,0 +1,91 @@
+#include "pipe/pipe_validation.h"
+
+#include <memory>
+
+#include "common/error.h"
+#include "common/sql_quote.h"
+#include "destination/clickhouse/http_client.h"
+#include "destination/clickhouse/type_mapping.h"
+#include "source/postgres/replication_setup.h"
+#include "source/postgres/schema_reader.h"
+
+namespace pg2ch {
+namespace {
+
+void CheckSlot(PgConnection& pg, const PipeConfig& c, std::vector<std::string>& problems) {
+  auto slot = FindSlot(pg, c.slot);
+  if (slot && c.mode == ReplicationMode::kSnapshotAndCdc) {
+    problems.push_back("replication slot \"" + c.slot +
+                       "\" exists already; an initial load needs a new slot");
+    return;
+  }
+  if (slot) return;
+  auto room = pg.Query(
+      "SELECT current_setting('max_replication_slots')::int - (SELECT count(*) FROM "
+      "pg_replication_slots)");
+  if (!room.empty() && std::stoi(room[0][0]) <= 0)
+    problems.push_back("no free replication slot on the source (max_replication_slots is used up)");
+}
+
+}  // namespace
+
+std::vector<std::string> ValidatePipe(const PipeConfig& c) {
+  std::vector<std::string> problems;
+  std::unique_ptr<ClickHouseClient> ch;
+  std::optional<ServerCaps> caps;
+  try {
+    ch = std::make_unique<ClickHouseClient>(c.destination);
+    caps = ch->Caps();
+  } catch (const PipeError& e) {
+    problems.push_back(e.what());
+  }
+
+  std::unique_ptr<PgConnection> pg;
+  try {
+    pg = PgConnection::Connect(c.source, false);
+  } catch (const PipeError& e) {
+    problems.push_back(e.what());
+    return problems;
+  }
+  try {
+    if (c.mode != ReplicationMode::kSnapshotOnly) {
+      try {
+        CheckWalLevel(*pg);
+      } catch (const PipeError& e) {
+        problems.push_back(e.what());
+      }
+      CheckSlot(*pg, c, problems);
+    }
+    std::vector<SourceTable> tables;
+    for (const auto& m : c.tables) {
+      try {
+        SourceTable t = ReadSourceTable(*pg, m.source_schema, m.source_table);
+        if (caps)
+          for (const auto& col : t.columns) {
+            try {
+              MapColumnType(t.QualifiedName(), col, *caps);
+            } catch (const PipeError& e) {
+              problems.push_back(e.what());
+            }
+          }
+        tables.push_back(std::move(t));
+      } catch (const PipeError& e) {
+        if (e.retryable()) throw;
+        problems.push_back(e.what());
+      }
+    }
+    if (c.mode != ReplicationMode::kSnapshotOnly &&
+        !pg->Query("SELECT 1 FROM pg_publication WHERE pubname = " + PgLiteral(c.publication)).empty()) {
+      try {
+        EnsurePublication(*pg, c.publication, tables);  // exists: only checks membership
+      } catch (const PipeError& e) {
+        problems.push_back(e.what());
+      }
+    }
+  } catch (const PipeError& e) {
+    problems.push_back(e.what());
+  }
+  return problems;
+}
+
+}  // namespace pg2ch

@@ -1,0 +1,17 @@
+// Up-front validation of a new pipe against the real servers, so a user hears every problem at
+// once, before anything is created: source connection, wal_level, each table (exists, has a
+// key, every column type mapped), destination connection, replication slot room and name.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "pipe/pipe_config.h"
+
+namespace pg2ch {
+
+// Returns the problems found (empty: the pipe can be created). Never throws for a problem with
+// the servers or tables; those are what it reports.
+std::vector<std::string> ValidatePipe(const PipeConfig& config);
+
+}  // namespace pg2ch

@@ -1,0 +1,111 @@
+#include "pipe/resync_phase.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <thread>
+
+#include "common/error.h"
+#include "common/sql_quote.h"
+#include "source/postgres/replication_setup.h"
+
+namespace pg2ch {
+namespace {
+
+constexpr const char* kResyncFlag = "resync";
+constexpr const char* kPreparedFlag = "resync_prepared";
+
+std::string Qualified(const std::string& db, const std::string& table) {
+  return ChIdent(db) + "." + ChIdent(table);
+}
+
+bool TableExists(ClickHouseClient& ch, const std::string& db, const std::string& table) {
+  return ch.Query("SELECT count() FROM system.tables WHERE database = " + ChLiteral(db) +
+                  " AND name = " + ChLiteral(table)) != "0\n";
+}
+
+uint64_t Count(ClickHouseClient& ch, const std::string& qualified, const std::string& where = "") {
+  return std::stoull(ch.Query("SELECT count() FROM " + qualified + where));
+}
+
+// The walsender can hold the old slot for a moment after the worker's connection closed.
+void DropSlotPatiently(PgConnection& pg, const std::string& slot) {
+  for (int attempt = 0;; ++attempt) {
+    try {
+      DropSlotIfExists(pg, slot);
+      return;
+    } catch (const PipeError&) {
+      if (attempt >= 50) throw;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+}
+
+}  // namespace
+
+bool ResyncRequested(PipeContext& ctx) {
+  return ctx.catalog.GetProperty(ctx.pipe_id, kResyncFlag) == "1";
+}
+
+void RequestResync(Catalog& catalog, int64_t pipe_id) {
+  catalog.SetProperty(pipe_id, kPreparedFlag, "0");
+  catalog.SetProperty(pipe_id, kResyncFlag, "1");
+}
+
+std::vector<DestinationTable> ResyncTargets(const std::vector<DestinationTable>& tables) {
+  std::vector<DestinationTable> out = tables;
+  for (auto& t : out) t.table += kResyncSuffix;
+  return out;
+}
+
+void PrepareResync(PipeContext& ctx) {
+  if (ctx.catalog.GetProperty(ctx.pipe_id, kPreparedFlag) == "1") return;
+  const PipeConfig& cfg = ctx.config;
+  {
+    auto pg = PgConnection::Connect(cfg.source, false);
+    DropSlotPatiently(*pg, cfg.slot);
+  }
+  // Nothing of the old load may look resumable: the next load starts over with a new slot.
+  ctx.catalog.SetSnapshotLsn(ctx.pipe_id, 0);
+  ctx.catalog.ResetSnapshotPlans(ctx.pipe_id);
+  ctx.catalog.ResetTablesSnapshot(ctx.pipe_id);
+  ClickHouseClient ch(cfg.destination);
+  std::vector<DestinationTable> targets = ResyncTargets(ctx.tables);
+  for (const auto& t : targets) ch.Query("DROP TABLE IF EXISTS " + Qualified(t.database, t.table));
+  ClickHouseSink(ch, targets).EnsureTables();
+  ctx.catalog.SetProperty(ctx.pipe_id, kPreparedFlag, "1");
+  spdlog::info("pipe {}: resync prepared: old slot dropped, {} _resync tables created", cfg.name,
+               targets.size());
+}
+
+void SwapResyncTables(PipeContext& ctx) {
+  const PipeConfig& cfg = ctx.config;
+  ClickHouseClient ch(cfg.destination);
+  Lsn v = ctx.Record().snapshot_lsn;  // every row of the new load carries at least this version
+  for (const auto& t : ctx.tables) {
+    std::string twin = t.table + kResyncSuffix;
+    std::string old = t.table + "_resync_old";
+    std::string original_q = Qualified(t.database, t.table), twin_q = Qualified(t.database, twin);
+    if (!TableExists(ch, t.database, twin)) {  // renamed already (servers without EXCHANGE)
+      ch.Query("DROP TABLE IF EXISTS " + Qualified(t.database, old));
+      continue;
+    }
+    if (ch.Caps().exchange_tables) {
+      // After an exchange the twin holds the old rows, all older than v: then it is done. (An
+      // empty new load is told apart by the original being empty too.)
+      bool swapped = Count(ch, twin_q, " WHERE _peerdb_version >= " + std::to_string(v)) == 0 &&
+                     (Count(ch, twin_q) > 0 || Count(ch, original_q) == 0);
+      if (!swapped) ch.Query("EXCHANGE TABLES " + twin_q + " AND " + original_q);
+      ch.Query("DROP TABLE " + twin_q);
+    } else {
+      ch.Query("RENAME TABLE " + original_q + " TO " + Qualified(t.database, old) + ", " + twin_q +
+               " TO " + original_q);
+      ch.Query("DROP TABLE " + Qualified(t.database, old));
+    }
+    spdlog::info("pipe {}: resync swapped {}", cfg.name, t.table);
+  }
+  ctx.catalog.SetProperty(ctx.pipe_id, kResyncFlag, "0");
+  ctx.catalog.SetProperty(ctx.pipe_id, kPreparedFlag, "0");
+}
+
+}  // namespace pg2ch

@@ -1,0 +1,206 @@
+#include "server/pipe_supervisor.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "common/error.h"
+#include "pipe/pipe_runner.h"
+#include "pipe/resume_state.h"
+#include "pipe/resync_phase.h"
+#include "source/postgres/pg_connection.h"
+#include "source/postgres/replication_setup.h"
+#include "common/sql_quote.h"
+
+namespace pg2ch {
+namespace {
+
+bool HasWork(PipeState s) {
+  return s == PipeState::kProvisioning || s == PipeState::kSetup || s == PipeState::kSnapshot ||
+         s == PipeState::kRunning;
+}
+
+// The walsender may still hold the slot for a moment after our connection closed.
+void DropSlotWithRetry(PgConnection& pg, const std::string& slot) {
+  for (int attempt = 0;; ++attempt) {
+    try {
+      DropSlotIfExists(pg, slot);
+      return;
+    } catch (const PipeError& e) {
+      if (attempt >= 50) throw;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+}
+
+PipeRecord RequirePipe(Catalog& catalog, int64_t pipe_id) {
+  auto record = catalog.FindPipeById(pipe_id);
+  if (!record) throw ApiError{404, "no pipe with id " + std::to_string(pipe_id)};
+  return *record;
+}
+
+}  // namespace
+
+PipeSupervisor::PipeSupervisor(std::string catalog_path) : catalog_path_(std::move(catalog_path)) {}
+
+PipeSupervisor::~PipeSupervisor() { Shutdown(); }
+
+void PipeSupervisor::ResumeAll() {
+  Catalog catalog(catalog_path_);
+  std::lock_guard lock(mu_);
+  for (const auto& p : catalog.ListPipes()) {
+    if (p.state == PipeState::kPausing)
+      catalog.TransitionIf(p.id, PipeState::kPausing, PipeState::kPaused,
+                           "server restarted while pausing; last checkpoint kept");
+    if (HasWork(p.state)) {
+      spdlog::info("pipe {}: resuming in {}", p.name, StateName(p.state));
+      Spawn(p.id);
+    }
+  }
+}
+
+void PipeSupervisor::Spawn(int64_t pipe_id) {
+  auto worker = std::make_unique<Worker>();
+  Worker* raw = worker.get();
+  workers_[pipe_id] = std::move(worker);
+  raw->thread = std::thread([this, pipe_id, raw] { RunWorker(pipe_id, raw); });
+}
+
+void PipeSupervisor::RunWorker(int64_t pipe_id, Worker* worker) {
+  try {
+    Catalog catalog(catalog_path_);
+    auto record = catalog.FindPipeById(pipe_id);
+    if (!record) return;
+    PipeRunner runner(catalog, ParsePipeConfig(record->config_json), worker->stop,
+                      worker->metrics.get());
+    runner.Run();
+    catalog.TransitionIf(pipe_id, PipeState::kPausing, PipeState::kPaused,
+                         "stopped: in-flight batch written and checkpointed");
+  } catch (const std::exception& e) {
+    spdlog::error("pipe {}: worker ended: {}", pipe_id, e.what());
+  }
+  worker->done = true;
+}
+
+void PipeSupervisor::JoinWorker(int64_t pipe_id) {
+  auto it = workers_.find(pipe_id);
+  if (it == workers_.end()) return;
+  it->second->stop = true;
+  if (it->second->thread.joinable()) it->second->thread.join();
+  workers_.erase(it);
+}
+
+PipeRecord PipeSupervisor::Create(const PipeConfig& config) {
+  Catalog catalog(catalog_path_);
+  std::lock_guard lock(mu_);
+  if (catalog.FindPipe(config.name))
+    throw ApiError{409, "a pipe named \"" + config.name + "\" exists already"};
+  PipeRecord record = catalog.CreatePipe(config.name, PipeConfigToJson(config));
+  Spawn(record.id);
+  return record;
+}
+
+PipeState PipeSupervisor::Stop(int64_t pipe_id) {
+  Catalog catalog(catalog_path_);
+  std::lock_guard lock(mu_);
+  PipeState s = RequirePipe(catalog, pipe_id).state;
+  if (s != PipeState::kRunning && s != PipeState::kSnapshot)
+    throw ApiError{409, "cannot stop a pipe in state " + std::string(StateName(s))};
+  if (!catalog.TransitionIf(pipe_id, s, PipeState::kPausing, "stop requested"))
+    throw ApiError{409, "the pipe changed state meanwhile; try again"};
+  auto it = workers_.find(pipe_id);
+  if (it != workers_.end() && !it->second->done) {
+    it->second->stop = true;
+  } else {
+    catalog.TransitionIf(pipe_id, PipeState::kPausing, PipeState::kPaused, "no worker was running");
+  }
+  return catalog.FindPipeById(pipe_id)->state;
+}
+
+PipeState PipeSupervisor::Start(int64_t pipe_id) {
+  Catalog catalog(catalog_path_);
+  std::lock_guard lock(mu_);
+  PipeState s = RequirePipe(catalog, pipe_id).state;
+  if (s != PipeState::kPaused && s != PipeState::kFailed)
+    throw ApiError{409, "cannot start a pipe in state " + std::string(StateName(s))};
+  auto it = workers_.find(pipe_id);
+  if (it != workers_.end()) {
+    if (!it->second->done) throw ApiError{409, "the pipe is still stopping; try again"};
+    JoinWorker(pipe_id);
+  }
+  PipeState resume = ResumeState(catalog, pipe_id);
+  if (!catalog.TransitionIf(pipe_id, s, resume,
+                            s == PipeState::kFailed ? "restarted after failure" : "resumed"))
+    throw ApiError{409, "the pipe changed state meanwhile; try again"};
+  Spawn(pipe_id);
+  return resume;
+}
+
+PipeState PipeSupervisor::Resync(int64_t pipe_id) {
+  Catalog catalog(catalog_path_);
+  std::lock_guard lock(mu_);
+  PipeState s = RequirePipe(catalog, pipe_id).state;
+  if (s != PipeState::kRunning && s != PipeState::kPaused && s != PipeState::kFailed)
+    throw ApiError{409, "cannot resync a pipe in state " + std::string(StateName(s))};
+  JoinWorker(pipe_id);  // CDC writes and checkpoints its batch; the state stays as it was
+  s = RequirePipe(catalog, pipe_id).state;
+  RequestResync(catalog, pipe_id);
+  if (!catalog.TransitionIf(pipe_id, s, PipeState::kSnapshot, "resync requested"))
+    throw ApiError{409, "the pipe changed state meanwhile; try again"};
+  Spawn(pipe_id);
+  return PipeState::kSnapshot;
+}
+
+void PipeSupervisor::UpdateConfig(int64_t pipe_id, const PipeConfig& config) {
+  Catalog catalog(catalog_path_);
+  std::lock_guard lock(mu_);
+  PipeState s = RequirePipe(catalog, pipe_id).state;
+  if (s != PipeState::kPaused)
+    throw ApiError{409, "settings change only while the pipe is Paused (it is " +
+                            std::string(StateName(s)) + ")"};
+  catalog.UpdateConfig(pipe_id, PipeConfigToJson(config));
+}
+
+void PipeSupervisor::Delete(int64_t pipe_id) {
+  Catalog catalog(catalog_path_);
+  std::lock_guard lock(mu_);
+  PipeRecord record = RequirePipe(catalog, pipe_id);
+  JoinWorker(pipe_id);  // the worker's connections close with it
+  PipeConfig config = ParsePipeConfig(record.config_json);
+  try {
+    auto pg = PgConnection::Connect(config.source, false);
+    DropSlotWithRetry(*pg, config.slot);
+    if (catalog.GetProperty(pipe_id, "publication_owned") == "1")
+      pg->Exec("DROP PUBLICATION IF EXISTS " + PgIdent(config.publication));
+  } catch (const PipeError& e) {
+    // The slot would hold WAL on the source forever: keep the pipe so the delete can be retried.
+    throw ApiError{502, std::string("cannot clean up the source, the pipe is kept: ") + e.what()};
+  }
+  catalog.DeletePipe(pipe_id);
+  spdlog::info("pipe {}: deleted (slot {} dropped; ClickHouse tables kept)", config.name,
+               config.slot);
+}
+
+std::shared_ptr<const PipeMetrics> PipeSupervisor::Metrics(int64_t pipe_id) {
+  std::lock_guard lock(mu_);
+  auto it = workers_.find(pipe_id);
+  return it == workers_.end() ? nullptr : it->second->metrics;
+}
+
+bool PipeSupervisor::WorkerActive(int64_t pipe_id) {
+  std::lock_guard lock(mu_);
+  auto it = workers_.find(pipe_id);
+  return it != workers_.end() && !it->second->done;
+}
+
+void PipeSupervisor::Shutdown() {
+  std::lock_guard lock(mu_);
+  if (shut_down_) return;
+  shut_down_ = true;
+  for (auto& [id, w] : workers_) w->stop = true;
+  for (auto& [id, w] : workers_)
+    if (w->thread.joinable()) w->thread.join();
+  workers_.clear();
+}
+
+}  // namespace pg2ch

@@ -1,0 +1,393 @@
+// `pg2ch server` driven through its REST API: lifecycle commands with their exact history,
+// pause under load, restart after kill -9, auth, validation, delete, and the OpenAPI document.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "harness/engine_test.h"
+#include "pipe_test_support.h"
+#include "server_test_support.h"
+#include "source/postgres/pg_connection.h"
+
+namespace pg2ch::test {
+namespace {
+
+using nlohmann::json;
+
+std::vector<CompareColumn> Columns() { return {{"id::text", "toString(id)"}, {"v", "v"}}; }
+
+void CreateTable(const TestDatabases& dbs, const std::string& t, int rows) {
+  PgExec(dbs.pg, "CREATE TABLE " + t + " (id bigserial PRIMARY KEY, v text NOT NULL);"
+                 "INSERT INTO " + t + " (v) SELECT 'row ' || g FROM generate_series(1, " +
+                     std::to_string(rows) + ") g");
+}
+
+std::vector<std::string> StatesOf(const ApiReply& history) {
+  std::vector<std::string> out;
+  for (const auto& t : history.body["result"]) out.push_back(t["to"]);
+  return out;
+}
+
+class ServerApi : public EngineTest {
+ protected:
+  std::string Dir(const std::string& name) { return GetServers().work_dir + "/server_" + name; }
+};
+
+TEST_P(ServerApi, StopStartWithExactHistoryAndIllegalTransitionsRefused) {
+  TestDatabases dbs = NewDatabases("api_life");
+  CreateTable(dbs, "t", 500);
+  ServerProcess server(Dir(PipeName("life")));
+  server.Start();
+  auto created = server.Call("POST", "/v1/clickpipes", CreateBody(dbs, PipeName("life"), {"t"}).dump());
+  ASSERT_EQ(created.status, 201) << created.raw;
+  std::string id = created.body["id"];
+  std::string path = "/v1/clickpipes/" + id;
+  ASSERT_TRUE(server.WaitForState(id, "Running", 60)) << server.Log();
+
+  // Illegal: start while Running; settings while Running.
+  auto bad = server.Call("PATCH", path + "/state", R"({"command": "start"})");
+  EXPECT_EQ(bad.status, 409);
+  EXPECT_NE(bad.raw.find("Running"), std::string::npos) << bad.raw;
+  EXPECT_EQ(server.Call("PUT", path + "/settings", R"({"pullBatchSize": 10})").status, 409);
+
+  auto stopped = server.Call("PATCH", path + "/state", R"({"command": "stop"})");
+  ASSERT_EQ(stopped.status, 200) << stopped.raw;
+  ASSERT_TRUE(server.WaitForState(id, "Paused", 30)) << server.Log();
+  EXPECT_EQ(server.Call("PATCH", path + "/state", R"({"command": "stop"})").status, 409);
+  // No replication connection stays open while Paused.
+  EXPECT_TRUE(WaitUntil(10, [&] {
+    return PgQuery(dbs.pg, "SELECT 1 FROM pg_replication_slots WHERE slot_name = 'peerflow_slot_" +
+                               PipeName("life") + "' AND active").empty();
+  }));
+
+  auto settings = server.Call("PUT", path + "/settings", R"({"pullBatchSize": 1000, "syncIntervalSeconds": 0.2})");
+  ASSERT_EQ(settings.status, 200) << settings.raw;
+  EXPECT_EQ(server.Call("GET", path + "/settings").body["pullBatchSize"], 1000);
+  EXPECT_EQ(server.Call("PUT", path + "/settings", R"({"pullBatchSize": -1})").status, 400);
+  EXPECT_EQ(server.Call("PUT", path + "/settings", R"({"replicationSlotName": "x"})").status, 400);
+
+  ASSERT_EQ(server.Call("PATCH", path + "/state", R"({"command": "start"})").status, 200);
+  ASSERT_TRUE(server.WaitForState(id, "Running", 30));
+  PgExec(dbs.pg, "INSERT INTO t (v) VALUES ('after resume')");
+  EXPECT_EQ(WaitForEqual(dbs, "t", "t", Columns(), "id", 60), "") << server.Log();
+
+  std::vector<std::string> expected = {"Provisioning", "Setup", "Snapshot", "Running",
+                                       "Pausing",      "Paused", "Running"};
+  EXPECT_EQ(StatesOf(server.Call("GET", path + "/history")), expected);
+  EXPECT_EQ(server.Call("GET", "/v1/clickpipes/999999").status, 404);
+  EXPECT_EQ(server.Call("GET", "/v1/clickpipes/abc").status, 404);
+  auto unknown = server.Call("PATCH", path + "/state", R"({"command": "explode"})");
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_NE(unknown.raw.find("command"), std::string::npos);
+  EXPECT_EQ(server.Terminate(), 0) << server.Log();
+}
+
+TEST_P(ServerApi, PauseUnderWriteLoadThenResumeCatchesUp) {
+  TestDatabases dbs = NewDatabases("api_pause");
+  CreateTable(dbs, "t", 1000);
+  ServerProcess server(Dir(PipeName("pause")));
+  server.Start();
+  auto created = server.Call("POST", "/v1/clickpipes", CreateBody(dbs, PipeName("pause"), {"t"}).dump());
+  ASSERT_EQ(created.status, 201) << created.raw;
+  std::string id = created.body["id"];
+  ASSERT_TRUE(server.WaitForState(id, "Running", 60)) << server.Log();
+
+  std::atomic<bool> stop{false};
+  std::thread load([&] {
+    auto conn = PgConnection::Connect(dbs.pg, false);
+    for (int i = 0; !stop.load(); ++i)
+      conn->Exec("BEGIN; INSERT INTO t (v) SELECT 'load' FROM generate_series(1, 10); UPDATE t SET "
+                 "v = v || '.' WHERE id = " + std::to_string(1 + i % 1000) + "; COMMIT");
+  });
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  ASSERT_EQ(server.Call("PATCH", "/v1/clickpipes/" + id + "/state", R"({"command": "stop"})").status, 200);
+  ASSERT_TRUE(server.WaitForState(id, "Paused", 30)) << server.Log();
+  int64_t paused_count = ChCount(dbs, "t");
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  EXPECT_EQ(ChCount(dbs, "t"), paused_count);  // nothing flows while Paused
+  EXPECT_GT(PgCount(dbs, "t"), paused_count);
+  ASSERT_EQ(server.Call("PATCH", "/v1/clickpipes/" + id + "/state", R"({"command": "start"})").status, 200);
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  stop = true;
+  load.join();
+  EXPECT_EQ(WaitForEqual(dbs, "t", "t", Columns(), "id", 90), "") << server.Log();
+  EXPECT_EQ(server.Terminate(), 0);
+}
+
+TEST_P(ServerApi, KillNineThenRestartBringsEveryPipeBackInItsState) {
+  TestDatabases dbs = NewDatabases("api_restart");
+  CreateTable(dbs, "a", 100);
+  CreateTable(dbs, "b", 100);
+  ServerProcess server(Dir(PipeName("restart")));
+  server.Start();
+  std::string a = server.Call("POST", "/v1/clickpipes", CreateBody(dbs, PipeName("ra"), {"a"}).dump()).body["id"];
+  std::string b = server.Call("POST", "/v1/clickpipes", CreateBody(dbs, PipeName("rb"), {"b"}).dump()).body["id"];
+  ASSERT_TRUE(server.WaitForState(a, "Running", 60)) << server.Log();
+  ASSERT_TRUE(server.WaitForState(b, "Running", 60)) << server.Log();
+  ASSERT_EQ(server.Call("PATCH", "/v1/clickpipes/" + b + "/state", R"({"command": "stop"})").status, 200);
+  ASSERT_TRUE(server.WaitForState(b, "Paused", 30));
+  PgExec(dbs.pg, "INSERT INTO a (v) SELECT 'before kill' FROM generate_series(1, 50)");
+  server.Kill9();
+
+  PgExec(dbs.pg, "INSERT INTO a (v) SELECT 'while down' FROM generate_series(1, 50);"
+                 "INSERT INTO b (v) VALUES ('while down')");
+  server.Start();
+  EXPECT_TRUE(server.WaitForState(a, "Running", 30));
+  EXPECT_EQ(server.Call("GET", "/v1/clickpipes/" + b).body["state"], "Paused");
+  EXPECT_EQ(WaitForEqual(dbs, "a", "a", Columns(), "id", 60), "") << server.Log();
+  EXPECT_EQ(ChCount(dbs, "b"), 100);  // the paused pipe stayed paused
+  EXPECT_EQ(server.Terminate(), 0) << server.Log();
+}
+
+TEST_P(ServerApi, DeleteDropsSlotAndPublicationKeepsClickHouseData) {
+  TestDatabases dbs = NewDatabases("api_delete");
+  CreateTable(dbs, "t", 100);
+  ServerProcess server(Dir(PipeName("delete")));
+  server.Start();
+  std::string name = PipeName("del");
+  std::string id = server.Call("POST", "/v1/clickpipes", CreateBody(dbs, name, {"t"}).dump()).body["id"];
+  ASSERT_TRUE(server.WaitForState(id, "Running", 60)) << server.Log();
+  auto deleted = server.Call("DELETE", "/v1/clickpipes/" + id);
+  ASSERT_EQ(deleted.status, 200) << deleted.raw;
+  EXPECT_EQ(server.Call("GET", "/v1/clickpipes/" + id).status, 404);
+  EXPECT_TRUE(PgQuery(dbs.pg, "SELECT 1 FROM pg_replication_slots WHERE slot_name = 'peerflow_slot_" + name + "'").empty());
+  EXPECT_TRUE(PgQuery(dbs.pg, "SELECT 1 FROM pg_publication WHERE pubname = 'peerflow_pub_" + name + "'").empty());
+  EXPECT_TRUE(PgQuery(dbs.pg, "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND "
+                              "application_name = 'pg2ch'").empty());
+  EXPECT_EQ(ChCount(dbs, "t"), 100);
+  EXPECT_EQ(server.Terminate(), 0);
+}
+
+TEST_P(ServerApi, ResyncUnderWriteLoadSwapsTablesWithNoRowLostOrDoubled) {
+  TestDatabases dbs = NewDatabases("api_resync");
+  CreateTable(dbs, "t", 2000);
+  ServerProcess server(Dir(PipeName("resync")));
+  server.Start();
+  auto created = server.Call("POST", "/v1/clickpipes", CreateBody(dbs, PipeName("resync"), {"t"}).dump());
+  ASSERT_EQ(created.status, 201) << created.raw;
+  std::string id = created.body["id"];
+  ASSERT_TRUE(server.WaitForState(id, "Running", 60)) << server.Log();
+
+  std::atomic<bool> stop{false};
+  std::thread load([&] {
+    auto conn = PgConnection::Connect(dbs.pg, false);
+    for (int i = 0; !stop.load(); ++i)
+      conn->Exec("BEGIN; INSERT INTO t (v) SELECT 'load' FROM generate_series(1, 5); DELETE FROM t "
+                 "WHERE id = " + std::to_string(1 + i % 2000) + "; COMMIT");
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  auto resync = server.Call("PATCH", "/v1/clickpipes/" + id + "/state", R"({"command": "resync"})");
+  ASSERT_EQ(resync.status, 200) << resync.raw;
+  EXPECT_EQ(resync.body["state"], "Snapshot");
+  ASSERT_TRUE(server.WaitForState(id, "Running", 120)) << server.Log();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  stop = true;
+  load.join();
+  EXPECT_EQ(WaitForEqual(dbs, "t", "t", Columns(), "id", 90), "") << server.Log();
+  EXPECT_EQ(ChQuery(dbs.ch, "SELECT count() FROM system.tables WHERE database = '" +
+                                dbs.ch.database + "' AND name LIKE '%resync%'"),
+            "0\n");
+  auto states = StatesOf(server.Call("GET", "/v1/clickpipes/" + id + "/history"));
+  std::vector<std::string> tail(states.end() - 4, states.end());
+  std::vector<std::string> expected = {"Running", "Snapshot", "Resync", "Running"};
+  EXPECT_EQ(tail, expected);
+  EXPECT_EQ(server.Terminate(), 0);
+}
+
+// A slot dropped behind pg2ch's back fails the pipe with the reason; a resync recovers it.
+TEST_P(ServerApi, DroppedSlotFailsThePipeAndResyncRecoversIt) {
+  TestDatabases dbs = NewDatabases("api_slot");
+  CreateTable(dbs, "t", 300);
+  ServerProcess server(Dir(PipeName("slot")));
+  server.Start();
+  std::string name = PipeName("slot");
+  std::string id = server.Call("POST", "/v1/clickpipes", CreateBody(dbs, name, {"t"}).dump()).body["id"];
+  ASSERT_TRUE(server.WaitForState(id, "Running", 60)) << server.Log();
+  std::string slot = "peerflow_slot_" + name;
+  ASSERT_TRUE(WaitUntil(30, [&] {
+    try {
+      PgExec(dbs.pg, "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE "
+                     "slot_name = '" + slot + "' AND active; SELECT pg_drop_replication_slot('" +
+                         slot + "')");
+      return true;
+    } catch (const std::exception&) {
+      return false;  // the walsender had not let go yet
+    }
+  }));
+  ASSERT_TRUE(server.WaitForState(id, "Failed", 60)) << server.Log();
+  auto failed = server.Call("GET", "/v1/clickpipes/" + id);
+  EXPECT_NE(failed.body["lastError"].get<std::string>().find("does not exist"), std::string::npos)
+      << failed.raw;
+  PgExec(dbs.pg, "INSERT INTO t (v) VALUES ('while failed')");
+  ASSERT_EQ(server.Call("PATCH", "/v1/clickpipes/" + id + "/state", R"({"command": "resync"})").status, 200);
+  ASSERT_TRUE(server.WaitForState(id, "Running", 120)) << server.Log();
+  PgExec(dbs.pg, "INSERT INTO t (v) VALUES ('after resync')");
+  EXPECT_EQ(WaitForEqual(dbs, "t", "t", Columns(), "id", 60), "") << server.Log();
+  EXPECT_EQ(server.Terminate(), 0);
+}
+
+PG2CH_INSTANTIATE_ENGINE_TESTS(ServerApi);
+
+// API behaviour that does not depend on the ClickHouse engine runs once.
+class ServerApiOnce : public ::testing::Test {
+ protected:
+  TestDatabases Dbs(const std::string& hint) { return NewTestDatabases(hint, TestEngines()[0]); }
+  std::string Dir(const std::string& name) { return GetServers().work_dir + "/server_" + name; }
+};
+
+TEST_F(ServerApiOnce, TokenRequiredAndNoPasswordInAnyResponseOrLog) {
+  TestDatabases dbs = Dbs("api_auth");
+  CreateTable(dbs, "t", 10);
+  ServerProcess server(Dir("auth"));
+  server.Start();
+  EXPECT_EQ(server.Call("GET", "/health", "", "").status, 200);
+  for (const char* path : {"/v1/clickpipes", "/openapi.json", "/v1/clickpipes/1"}) {
+    EXPECT_EQ(server.Call("GET", path, "", "").status, 401) << path;
+    EXPECT_EQ(server.Call("GET", path, "", "wrong").status, 401) << path;
+  }
+  EXPECT_EQ(server.Call("POST", "/v1/clickpipes", "{}", "").status, 401);
+  auto created = server.Call("POST", "/v1/clickpipes", CreateBody(dbs, "auth", {"t"}).dump());
+  ASSERT_EQ(created.status, 201) << created.raw;
+  std::string id = created.body["id"];
+  ASSERT_TRUE(server.WaitForState(id, "Running", 60));
+  std::string everything = created.raw + server.Call("GET", "/v1/clickpipes").raw +
+                           server.Call("GET", "/v1/clickpipes/" + id).raw +
+                           server.Call("GET", "/v1/clickpipes/" + id + "/settings").raw +
+                           server.Call("GET", "/v1/clickpipes/" + id + "/history").raw;
+  EXPECT_EQ(everything.find(kPgPassword), std::string::npos);
+  EXPECT_EQ(everything.find("\"password\""), std::string::npos) << everything;
+  EXPECT_EQ(server.Terminate(), 0);
+  EXPECT_EQ(server.Log().find(kPgPassword), std::string::npos) << server.Log();
+}
+
+TEST_F(ServerApiOnce, CreateValidatesAgainstTheServersAndListsEveryProblem) {
+  TestDatabases dbs = Dbs("api_validate");
+  PgExec(dbs.pg, "CREATE TABLE nopk (id int, v text); CREATE TABLE odd (id int PRIMARY KEY, s interval)");
+  ServerProcess server(Dir("validate"));
+  server.Start();
+  auto reply = server.Call("POST", "/v1/clickpipes", CreateBody(dbs, "bad", {"nopk", "missing", "odd"}).dump());
+  ASSERT_EQ(reply.status, 400) << reply.raw;
+  ASSERT_EQ(reply.body["problems"].size(), 3u) << reply.raw;
+  EXPECT_NE(reply.raw.find("public.nopk has no primary key"), std::string::npos) << reply.raw;
+  EXPECT_NE(reply.raw.find("public.missing does not exist"), std::string::npos) << reply.raw;
+  EXPECT_NE(reply.raw.find("column s has type interval"), std::string::npos) << reply.raw;
+  // Nothing was created.
+  EXPECT_EQ(server.Call("GET", "/v1/clickpipes").body["result"].size(), 0u);
+  EXPECT_TRUE(PgQuery(dbs.pg, "SELECT 1 FROM pg_publication").empty());
+
+  json wrong_pw = CreateBody(dbs, "badpw", {"nopk"});
+  wrong_pw["source"]["postgres"]["credentials"]["password"] = "nope";
+  auto pw = server.Call("POST", "/v1/clickpipes", wrong_pw.dump());
+  EXPECT_EQ(pw.status, 400);
+  EXPECT_NE(pw.raw.find("password authentication failed"), std::string::npos) << pw.raw;
+
+  auto syntax = server.Call("POST", "/v1/clickpipes", "{\"name\": ");
+  EXPECT_EQ(syntax.status, 400);
+  EXPECT_NE(syntax.raw.find("not valid JSON"), std::string::npos);
+  json bad_field = CreateBody(dbs, "badfield", {"odd"});
+  bad_field["source"]["postgres"]["port"] = "5432";
+  auto field = server.Call("POST", "/v1/clickpipes", bad_field.dump());
+  EXPECT_EQ(field.status, 400);
+  EXPECT_NE(field.raw.find("source.postgres.port"), std::string::npos) << field.raw;
+  json typo = CreateBody(dbs, "typo", {"odd"});
+  typo["source"]["postgres"]["settings"]["pullBatchSise"] = 5;
+  auto t = server.Call("POST", "/v1/clickpipes", typo.dump());
+  EXPECT_EQ(t.status, 400);
+  EXPECT_NE(t.raw.find("source.postgres.settings.pullBatchSise"), std::string::npos) << t.raw;
+  EXPECT_EQ(server.Terminate(), 0);
+}
+
+TEST_F(ServerApiOnce, OpenApiDocumentListsExactlyTheServedRoutes) {
+  ServerProcess server(Dir("openapi"));
+  server.Start();
+  auto doc = server.Call("GET", "/openapi.json");
+  ASSERT_EQ(doc.status, 200);
+  EXPECT_EQ(doc.body["openapi"], "3.0.3");
+  std::set<std::string> documented;
+  for (const auto& [path, ops] : doc.body["paths"].items())
+    for (const auto& [method, op] : ops.items()) documented.insert(method + " " + path);
+  std::set<std::string> expected = {
+      "get /health",        "get /openapi.json",
+      "get /v1/clickpipes", "post /v1/clickpipes",
+      "get /v1/clickpipes/{id}", "delete /v1/clickpipes/{id}",
+      "get /v1/clickpipes/{id}/settings", "put /v1/clickpipes/{id}/settings",
+      "patch /v1/clickpipes/{id}/state", "get /v1/clickpipes/{id}/history"};
+  EXPECT_EQ(documented, expected);
+  // Every documented route is served (anything but the router's own 404), and nothing else is.
+  for (const auto& entry : documented) {
+    std::string method = entry.substr(0, entry.find(' '));
+    std::string path = entry.substr(entry.find(' ') + 1);
+    auto brace = path.find("{id}");
+    if (brace != std::string::npos) path.replace(brace, 4, "424242");
+    for (auto& c : method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    auto r = server.Call(method, path, "{}");
+    EXPECT_EQ(r.raw.find("no such route"), std::string::npos) << entry << ": " << r.raw;
+  }
+  for (const char* path : {"/v1/clickpipes/1/nothing", "/v2/clickpipes", "/"}) {
+    auto r = server.Call("GET", path);
+    EXPECT_EQ(r.status, 404) << path;
+    EXPECT_NE(r.raw.find("no such route"), std::string::npos) << path << ": " << r.raw;
+  }
+  EXPECT_EQ(server.Call("PUT", "/v1/clickpipes").status, 404);
+  EXPECT_EQ(server.Terminate(), 0);
+}
+
+}  // namespace
+}  // namespace pg2ch::test
+
+namespace pg2ch::test {
+namespace {
+
+// The CLI drives the same API: human output by default, the API's JSON with --json, exit 1
+// when the server refuses.
+TEST(ServerCli, PipeCommandsDriveTheServer) {
+  TestDatabases dbs = NewTestDatabases("api_cli", TestEngines()[0]);
+  CreateTable(dbs, "t", 20);
+  std::string dir = GetServers().work_dir + "/server_cli";
+  ServerProcess server(dir);
+  server.Start();
+  std::string body_file = dir + "/create.json";
+  std::ofstream(body_file) << CreateBody(dbs, "cli", {"t"}).dump();
+  auto cli = [&](std::vector<std::string> args, int* code = nullptr) {
+    std::vector<std::string> argv = {PG2CH_BINARY, "pipe", "--server", server.url(), "--token-file",
+                                     dir + "/token"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    Process p(argv, dir + "/cli.log");
+    int rc = p.Wait(60);
+    if (code) *code = rc;
+    return p.Output();
+  };
+  int code = -1;
+  std::string out = cli({"create", "--file", body_file}, &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("name:        cli"), std::string::npos) << out;
+  ASSERT_TRUE(server.WaitForState("1", "Running", 60));
+  out = cli({"list"}, &code);
+  EXPECT_EQ(code, 0);
+  EXPECT_NE(out.find("Running"), std::string::npos) << out;
+  out = cli({"stop", "1"}, &code);
+  EXPECT_EQ(code, 0);
+  EXPECT_NE(out.find("cli: Pausing"), std::string::npos) << out;
+  ASSERT_TRUE(server.WaitForState("1", "Paused", 30));
+  out = cli({"settings", "1", "--set", "pullBatchSize=500"}, &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("pullBatchSize: 500"), std::string::npos) << out;
+  out = cli({"stop", "1"}, &code);
+  EXPECT_EQ(code, 1);
+  EXPECT_NE(out.find("error (409)"), std::string::npos) << out;
+  out = cli({"--json", "get", "1"}, &code);
+  EXPECT_EQ(code, 0);
+  EXPECT_EQ(nlohmann::json::parse(out)["state"], "Paused") << out;
+  out = cli({"history", "1"}, &code);
+  EXPECT_NE(out.find("Pausing -> Paused"), std::string::npos) << out;
+  out = cli({"delete", "1"}, &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_EQ(server.Call("GET", "/v1/clickpipes").body["result"].size(), 0u);
+  EXPECT_EQ(server.Terminate(), 0);
+}
+
+}  // namespace
+}  // namespace pg2ch::test

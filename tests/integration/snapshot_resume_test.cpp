@@ -1,0 +1,309 @@
+// The initial load survives kill -9 and SIGTERM: a restart copies only the partitions left, under
+// a fresh snapshot whose LSN is their version, while CDC (from the first snapshot's LSN) replays
+// every change in between; ClickHouse ends equal to PostgreSQL with no stale or duplicate row.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <random>
+#include <thread>
+
+#include "catalog/catalog.h"
+#include "core/lsn.h"
+#include "harness/engine_test.h"
+#include "pipe_test_support.h"
+#include "source/postgres/pg_connection.h"
+
+namespace pg2ch::test {
+namespace {
+
+std::vector<CompareColumn> Columns() {
+  return {{"id::text", "toString(id)"}, {"v", "v"}, {"n::text", "toString(n)"}};
+}
+
+void CreateTable(const TestDatabases& dbs, const std::string& table, int rows) {
+  // No ANALYZE: the planner samples pages of a table never analyzed.
+  PgExec(dbs.pg, "CREATE TABLE " + table +
+                     " (id bigint PRIMARY KEY, v text NOT NULL, n int NOT NULL);"
+                     "INSERT INTO " +
+                     table + " SELECT g, md5(g::text), 0 FROM generate_series(1, " +
+                     std::to_string(rows) + ") g");
+}
+
+// Updates, deletes and inserts rows all over the table (so in copied and uncopied partitions,
+// and moving tuples between them) until stopped.
+class WriteLoad {
+ public:
+  WriteLoad(const PostgresEndpoint& pg, std::string table, int rows)
+      : pg_(pg), table_(std::move(table)), rows_(rows) {
+    thread_ = std::thread([this] {
+      auto conn = PgConnection::Connect(pg_, false);
+      std::mt19937 rng(42);
+      std::uniform_int_distribution<int> id(1, rows_);
+      int64_t next_id = 10000000;
+      while (!stop_.load()) {
+        std::string sql = "BEGIN;";
+        for (int i = 0; i < 5; ++i)
+          sql += "UPDATE " + table_ +
+                 " SET v = v || '+', n = n + 1 WHERE id = " + std::to_string(id(rng)) + ";";
+        sql += "DELETE FROM " + table_ + " WHERE id = " + std::to_string(id(rng)) + ";";
+        sql += "INSERT INTO " + table_ + " VALUES (" + std::to_string(next_id++) + ", 'new', 0);";
+        conn->Exec(sql + "COMMIT");
+        ++transactions_;
+      }
+    });
+  }
+  ~WriteLoad() { Stop(); }
+  void Stop() {
+    stop_.store(true);
+    if (thread_.joinable()) thread_.join();
+  }
+  int transactions() const { return transactions_.load(); }
+
+ private:
+  PostgresEndpoint pg_;
+  std::string table_;
+  int rows_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> transactions_{0};
+  std::thread thread_;
+};
+
+struct Progress {
+  Lsn snapshot_lsn = 0;
+  std::map<std::string, SnapshotPlanRecord> plans;  // by table name
+  size_t Done() const {
+    size_t n = 0;
+    for (const auto& [name, plan] : plans)
+      for (const auto& p : plan.partitions) n += p.done;
+    return n;
+  }
+  size_t Total() const {
+    size_t n = 0;
+    for (const auto& [name, plan] : plans) n += plan.partitions.size();
+    return n;
+  }
+};
+
+Progress ReadProgress(const PipeFiles& files, const std::string& pipe,
+                      const std::vector<std::string>& tables) {
+  Progress out;
+  if (!CatalogState(files, pipe)) return out;
+  Catalog catalog(files.catalog);
+  auto record = catalog.FindPipe(pipe);
+  out.snapshot_lsn = record->snapshot_lsn;
+  for (const auto& t : tables)
+    if (auto plan = catalog.SnapshotPlan(record->id, "public", t)) out.plans[t] = *plan;
+  return out;
+}
+
+// Polls the catalog often (partitions take milliseconds) until `ready` holds.
+Progress WaitForProgress(const PipeFiles& files, const std::string& pipe,
+                         const std::vector<std::string>& tables,
+                         const std::function<bool(const Progress&)>& ready) {
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  Progress p;
+  while (std::chrono::steady_clock::now() < until) {
+    p = ReadProgress(files, pipe, tables);
+    if (ready(p)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return p;
+}
+
+Progress WaitForPartitions(const PipeFiles& files, const std::string& pipe,
+                           const std::vector<std::string>& tables, size_t done) {
+  return WaitForProgress(files, pipe, tables, [&](const Progress& p) { return p.Done() >= done; });
+}
+
+std::string Ch(const TestDatabases& dbs, const std::string& sql) {
+  std::string out = ChQuery(dbs.ch, sql);
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+// Keeps ClickHouse from merging away rows that newer versions replaced, so that counting the
+// rows of one version (below) counts every row written with it.
+void StopMerges(const TestDatabases& dbs, const std::string& table) {
+  ChQuery(dbs.ch, "SYSTEM STOP MERGES `" + dbs.ch.database + "`.`" + table + "`");
+}
+
+// After the resumed load (merges stopped since the interruption): partitions done before it
+// kept their rows and version, every other one was copied once, under one fresh snapshot above
+// the first.
+void ExpectOnlyUnfinishedPartitionsRedone(const TestDatabases& dbs, const Progress& before,
+                                          const Progress& after) {
+  EXPECT_EQ(after.snapshot_lsn, before.snapshot_lsn) << "the pipe's snapshot LSN moved";
+  Lsn fresh = 0;
+  for (const auto& [table, plan] : after.plans) {
+    const auto& old = before.plans.at(table);
+    ASSERT_EQ(plan.partitions.size(), old.partitions.size()) << table << " was planned again";
+    int64_t fresh_rows = 0;
+    size_t redone = 0;
+    for (size_t i = 0; i < plan.partitions.size(); ++i) {
+      const auto& p = plan.partitions[i];
+      ASSERT_TRUE(p.done) << table << " partition " << i;
+      if (old.partitions[i].done) {
+        EXPECT_EQ(p.version, before.snapshot_lsn) << table << " partition " << i << " was redone";
+        EXPECT_EQ(p.rows, old.partitions[i].rows) << table << " partition " << i;
+      } else {
+        if (fresh == 0) fresh = p.version;
+        EXPECT_EQ(p.version, fresh) << table << " partition " << i;
+        fresh_rows += p.rows;
+        ++redone;
+      }
+    }
+    if (redone == 0) continue;  // this table was finished before the interruption
+    EXPECT_GT(fresh, before.snapshot_lsn) << "resumed partitions must carry the fresh LSN";
+    // ClickHouse holds exactly the resumed partitions' rows at the fresh version: the finished
+    // partitions were not copied again (CDC versions are commit LSNs, never equal to it).
+    EXPECT_EQ(Ch(dbs, "SELECT count() FROM `" + dbs.ch.database + "`.`" + table +
+                          "` WHERE _peerdb_version = " + std::to_string(fresh)),
+              std::to_string(fresh_rows))
+        << table;
+  }
+}
+
+class SnapshotResume : public EngineTest {};
+
+TEST_P(SnapshotResume, KillNineMidSnapshotRedoesOnlyUnfinishedPartitionsUnderConcurrentWrites) {
+  TestDatabases dbs = NewDatabases("resume");
+  const std::string pipe = PipeName("resume");
+  const int rows = 300000;
+  CreateTable(dbs, "big", rows);
+  PipeFiles files =
+      WritePipe(dbs, pipe, {"public.big"},
+                "\"snapshot_num_rows_per_partition\": 3000, "
+                "\"snapshot_max_parallel_workers\": 2, \"sync_interval_seconds\": 0.2");
+  WriteLoad load(dbs.pg, "big", rows);
+  auto first = StartPg2ch(files);
+  Progress before = WaitForPartitions(files, pipe, {"big"}, 6);
+  first->Signal(SIGKILL);
+  ASSERT_EQ(first->Wait(10), 128 + SIGKILL);
+  before = ReadProgress(files, pipe, {"big"});
+  StopMerges(dbs, "big");
+  ASSERT_GE(before.Done(), 6u) << first->Output();
+  ASSERT_LT(before.Done(), before.Total()) << "the load finished before the kill";
+  ASSERT_NE(before.snapshot_lsn, 0u);
+
+  // A half-written partition: rows an unfinished partition had inserted (at the first version)
+  // before the crash. Its rows that PostgreSQL deletes before the fresh snapshot must not
+  // survive (CDC's delete outranks them); the others are superseded by the fresh copy.
+  const auto& plan = before.plans.at("big");
+  const SnapshotPartitionRecord* open = nullptr;
+  for (const auto& p : plan.partitions)
+    if (!p.done && p.end_page > 0 && p.first_page > 0) open = &p;
+  ASSERT_NE(open, nullptr);
+  auto half =
+      PgQuery(dbs.pg, "SELECT id FROM big WHERE ctid >= '(" + std::to_string(open->first_page) +
+                          ",0)'::tid AND ctid < '(" + std::to_string(open->end_page) +
+                          ",0)'::tid ORDER BY id LIMIT 40");
+  ASSERT_EQ(half.size(), 40u);
+  std::string values, deleted;
+  for (size_t i = 0; i < half.size(); ++i) {
+    values += (i ? ", (" : "(") + half[i][0] + ", 'stale half-written', -1, 0, " +
+              std::to_string(before.snapshot_lsn) + ")";
+    if (i % 2 == 0) deleted += (deleted.empty() ? "" : ", ") + half[i][0];
+  }
+  ChQuery(dbs.ch, "INSERT INTO `" + dbs.ch.database +
+                      "`.`big` (id, v, n, _peerdb_is_deleted, _peerdb_version) VALUES " + values);
+  PgExec(dbs.pg, "DELETE FROM big WHERE id IN (" + deleted + ")");
+
+  auto second = StartPg2ch(files);
+  ASSERT_TRUE(WaitForState(files, pipe, PipeState::kRunning, 120)) << second->Output();
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  load.Stop();
+  EXPECT_GT(load.transactions(), 10);
+  EXPECT_EQ(WaitForEqual(dbs, "big", "big", Columns(), "id", 120), "") << second->Output();
+  EXPECT_EQ(Ch(dbs, "SELECT count() FROM `" + dbs.ch.database + "`.`big` FINAL WHERE id IN (" +
+                        deleted + ") AND _peerdb_is_deleted = 0"),
+            "0");
+  EXPECT_NE(second->Output().find("resuming the snapshot"), std::string::npos) << second->Output();
+  EXPECT_NE(second->Output().find("copying " + std::to_string(before.Total() - before.Done()) +
+                                  " partition(s)"),
+            std::string::npos)
+      << second->Output();
+  second->Signal(SIGTERM);
+  EXPECT_EQ(second->Wait(30), 0) << second->Output();
+  ExpectOnlyUnfinishedPartitionsRedone(dbs, before, ReadProgress(files, pipe, {"big"}));
+}
+
+TEST_P(SnapshotResume, StopDuringSnapshotOfTwoTablesResumesWhereItStopped) {
+  TestDatabases dbs = NewDatabases("stopsnap");
+  const std::string pipe = PipeName("stopsnap");
+  CreateTable(dbs, "t1", 120000);
+  CreateTable(dbs, "t2", 120000);
+  PipeFiles files = WritePipe(dbs, pipe, {"public.t1", "public.t2"},
+                              "\"snapshot_num_rows_per_partition\": 2000, "
+                              "\"snapshot_max_parallel_workers\": 1, "
+                              "\"snapshot_num_tables_in_parallel\": 2");
+  WriteLoad load(dbs.pg, "t2", 120000);
+  auto first = StartPg2ch(files);
+  // Both tables load at once: stop once each has copied two partitions.
+  WaitForProgress(files, pipe, {"t1", "t2"}, [](const Progress& p) {
+    if (p.plans.size() < 2) return false;
+    for (const auto& [name, plan] : p.plans) {
+      size_t done = 0;
+      for (const auto& part : plan.partitions) done += part.done;
+      if (done < 2) return false;
+    }
+    return true;
+  });
+  first->Signal(SIGTERM);
+  EXPECT_EQ(first->Wait(30), 0) << first->Output();
+  Progress before = ReadProgress(files, pipe, {"t1", "t2"});
+  StopMerges(dbs, "t1");
+  StopMerges(dbs, "t2");
+  EXPECT_EQ(CatalogState(files, pipe), PipeState::kSnapshot);
+  ASSERT_GE(before.Done(), 4u) << first->Output();
+  ASSERT_LT(before.Done(), before.Total()) << "the load finished before the stop";
+  for (const auto& [table, plan] : before.plans)  // both tables were loading at once
+    EXPECT_TRUE(plan.partitions.at(0).done && plan.partitions.at(1).done) << table << "\n"
+                                                                          << first->Output();
+
+  auto second = StartPg2ch(files);
+  ASSERT_TRUE(WaitForState(files, pipe, PipeState::kRunning, 120)) << second->Output();
+  load.Stop();
+  EXPECT_EQ(WaitForEqual(dbs, "t1", "t1", Columns(), "id", 120), "") << second->Output();
+  EXPECT_EQ(WaitForEqual(dbs, "t2", "t2", Columns(), "id", 120), "") << second->Output();
+  second->Signal(SIGTERM);
+  EXPECT_EQ(second->Wait(30), 0) << second->Output();
+  ExpectOnlyUnfinishedPartitionsRedone(dbs, before, ReadProgress(files, pipe, {"t1", "t2"}));
+}
+
+TEST_P(SnapshotResume, TableRewrittenWhileStoppedIsCopiedAgainInFull) {
+  TestDatabases dbs = NewDatabases("rewrite");
+  const std::string pipe = PipeName("rewrite");
+  CreateTable(dbs, "r", 100000);
+  PipeFiles files = WritePipe(dbs, pipe, {"public.r"},
+                              "\"snapshot_num_rows_per_partition\": 2000, "
+                              "\"snapshot_max_parallel_workers\": 1");
+  auto first = StartPg2ch(files);
+  WaitForPartitions(files, pipe, {"r"}, 3);
+  first->Signal(SIGKILL);
+  first->Wait(10);
+  Progress before = ReadProgress(files, pipe, {"r"});
+  ASSERT_LT(before.Done(), before.Total()) << "the load finished before the kill";
+  // Delete a third of the rows and compact: surviving rows move to other pages, so the copied
+  // page ranges no longer say which rows they held.
+  PgExec(dbs.pg, "DELETE FROM r WHERE id % 3 = 0");
+  PgExec(dbs.pg, "VACUUM FULL r");
+
+  auto second = StartPg2ch(files);
+  ASSERT_TRUE(WaitForState(files, pipe, PipeState::kRunning, 120)) << second->Output();
+  EXPECT_EQ(WaitForEqual(dbs, "r", "r", Columns(), "id", 120), "") << second->Output();
+  EXPECT_NE(second->Output().find("was rewritten"), std::string::npos) << second->Output();
+  second->Signal(SIGTERM);
+  EXPECT_EQ(second->Wait(30), 0);
+  Progress after = ReadProgress(files, pipe, {"r"});
+  for (const auto& p : after.plans.at("r").partitions)
+    EXPECT_GT(p.version, before.snapshot_lsn) << "partition " << p.index << " kept old rows";
+}
+
+PG2CH_INSTANTIATE_ENGINE_TESTS(SnapshotResume);
+
+}  // namespace
+}  // namespace pg2ch::test
