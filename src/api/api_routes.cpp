@@ -39,18 +39,22 @@ std::vector<Route> ApiServer::BuildRoutes() {
   std::vector<Route> routes;
 
   routes.push_back({"GET", "/health", "Liveness check (no token needed)", false, "", "Health",
-                    [](const ApiRequest&) { return ApiResponse{200, {{"status", "ok"}}}; }});
-
-  routes.push_back({"GET", "/openapi.json", "This OpenAPI document", true, "", "",
-                    [this](const ApiRequest&) { return ApiResponse{200, OpenApi()}; }});
-
-  routes.push_back({"GET", "/v1/clickpipes", "List pipes", true, "", "ClickPipeList",
-                    [=](const ApiRequest&) {
-                      auto c = catalog();
-                      json list = json::array();
-                      for (const auto& p : c->ListPipes()) list.push_back(view(*c, p));
-                      return ApiResponse{200, {{"result", list}}};
+                    [](const ApiRequest&) {
+                      return ApiResponse{200, {{"status", "ok"}}};
                     }});
+
+  routes.push_back(
+      {"GET", "/openapi.json", "This OpenAPI document", true, "", "", [this](const ApiRequest&) {
+         return ApiResponse{200, OpenApi()};
+       }});
+
+  routes.push_back(
+      {"GET", "/v1/clickpipes", "List pipes", true, "", "ClickPipeList", [=](const ApiRequest&) {
+         auto c = catalog();
+         json list = json::array();
+         for (const auto& p : c->ListPipes()) list.push_back(view(*c, p));
+         return ApiResponse{200, {{"result", list}}};
+       }});
 
   routes.push_back(
       {"POST", "/v1/clickpipes",
@@ -87,12 +91,12 @@ std::vector<Route> ApiServer::BuildRoutes() {
                       return ApiResponse{200, {{"deleted", true}}};
                     }});
 
-  routes.push_back({"GET", "/v1/clickpipes/{id}/settings", "Get a pipe's settings", true, "",
-                    "Settings", [=](const ApiRequest& r) {
-                      auto c = catalog();
-                      return ApiResponse{
-                          200, SettingsToJson(ParsePipeConfig(Find(*c, PipeId(r)).config_json))};
-                    }});
+  routes.push_back(
+      {"GET", "/v1/clickpipes/{id}/settings", "Get a pipe's settings", true, "", "Settings",
+       [=](const ApiRequest& r) {
+         auto c = catalog();
+         return ApiResponse{200, SettingsToJson(ParsePipeConfig(Find(*c, PipeId(r)).config_json))};
+       }});
 
   routes.push_back({"PUT", "/v1/clickpipes/{id}/settings",
                     "Change settings (only while Paused; applied on start)", true, "Settings",
@@ -117,17 +121,22 @@ std::vector<Route> ApiServer::BuildRoutes() {
          if (!body.is_object() || !body.contains("command") || !body["command"].is_string())
            throw ApiError{400, "command: is required (\"stop\", \"start\" or \"resync\")"};
          std::string command = body["command"];
-         if (command == "stop") supervisor_.Stop(id);
-         else if (command == "start") supervisor_.Start(id);
-         else if (command == "resync") supervisor_.Resync(id);
-         else throw ApiError{400, "command: unknown command \"" + command + "\" (supported: stop, start, resync)"};
+         if (command == "stop")
+           supervisor_.Stop(id);
+         else if (command == "start")
+           supervisor_.Start(id);
+         else if (command == "resync")
+           supervisor_.Resync(id);
+         else
+           throw ApiError{400, "command: unknown command \"" + command +
+                                   "\" (supported: stop, start, resync)"};
          auto c = catalog();
          return ApiResponse{200, view(*c, Find(*c, id))};
        }});
 
   routes.push_back({"GET", "/v1/clickpipes/{id}/history",
-                    "Every state transition of the pipe, with time and reason", true, "",
-                    "History", [=](const ApiRequest& r) {
+                    "Every state transition of the pipe, with time and reason", true, "", "History",
+                    [=](const ApiRequest& r) {
                       auto c = catalog();
                       int64_t id = PipeId(r);
                       Find(*c, id);

@@ -59,11 +59,16 @@ ApiServer::ApiServer(PipeSupervisor& supervisor, std::string token, DestinationD
       }
     };
     std::string pattern = PathRegex(route.path);
-    if (route.method == "GET") http_->Get(pattern, handler);
-    else if (route.method == "POST") http_->Post(pattern, handler);
-    else if (route.method == "PUT") http_->Put(pattern, handler);
-    else if (route.method == "PATCH") http_->Patch(pattern, handler);
-    else if (route.method == "DELETE") http_->Delete(pattern, handler);
+    if (route.method == "GET")
+      http_->Get(pattern, handler);
+    else if (route.method == "POST")
+      http_->Post(pattern, handler);
+    else if (route.method == "PUT")
+      http_->Put(pattern, handler);
+    else if (route.method == "PATCH")
+      http_->Patch(pattern, handler);
+    else if (route.method == "DELETE")
+      http_->Delete(pattern, handler);
   }
   http_->set_logger([](const httplib::Request& req, const httplib::Response& res) {
     spdlog::info("api: {} {} -> {}", req.method, req.path, res.status);  // never bodies

@@ -44,16 +44,20 @@ std::string ApiFieldNames(std::string message) {
   const std::string prefix = "pipe definition: ";
   if (message.rfind(prefix, 0) == 0) message = message.substr(prefix.size());
   for (const auto& [ours, theirs] : kFieldNames)
-    if (message.rfind(std::string(ours) + ":", 0) == 0 || message.rfind(std::string(ours) + "[", 0) == 0)
+    if (message.rfind(std::string(ours) + ":", 0) == 0 ||
+        message.rfind(std::string(ours) + "[", 0) == 0)
       return theirs + message.substr(std::string(ours).size());
   return message;
 }
 
 std::string ModeToApi(ReplicationMode m) {
   switch (m) {
-    case ReplicationMode::kSnapshotAndCdc: return "cdc";
-    case ReplicationMode::kCdcOnly: return "cdc_only";
-    case ReplicationMode::kSnapshotOnly: return "snapshot";
+    case ReplicationMode::kSnapshotAndCdc:
+      return "cdc";
+    case ReplicationMode::kCdcOnly:
+      return "cdc_only";
+    case ReplicationMode::kSnapshotOnly:
+      return "snapshot";
   }
   return "cdc";
 }
@@ -104,9 +108,12 @@ PipeConfig ClickPipeToConfig(const json& body, const DestinationDefaults& defaul
     } else if (key == "credentials") {
       if (!value.is_object()) Bad("source.postgres.credentials", "must be an object");
       for (const auto& [ck, cv] : value.items()) {
-        if (ck == "username") source["user"] = cv;
-        else if (ck == "password") source["password"] = cv;
-        else Bad("source.postgres.credentials." + ck, "unknown field");
+        if (ck == "username")
+          source["user"] = cv;
+        else if (ck == "password")
+          source["password"] = cv;
+        else
+          Bad("source.postgres.credentials." + ck, "unknown field");
       }
     } else if (key == "settings") {
       SettingsOnto(value, pipe);
@@ -119,14 +126,20 @@ PipeConfig ClickPipeToConfig(const json& body, const DestinationDefaults& defaul
         if (!m.is_object()) Bad(where, "must be an object");
         std::string schema = "public", table, target;
         for (const auto& [mk, mv] : m.items()) {
-          if ((mk == "excludedColumns" || mk == "sortingKeys") && mv.is_array() && mv.empty()) continue;
-          if (mk == "excludedColumns" || mk == "sortingKeys" || mk == "tableEngine" || mk == "partitionKey")
+          if ((mk == "excludedColumns" || mk == "sortingKeys") && mv.is_array() && mv.empty())
+            continue;
+          if (mk == "excludedColumns" || mk == "sortingKeys" || mk == "tableEngine" ||
+              mk == "partitionKey")
             Bad(where + "." + mk, "not supported yet");
           if (!mv.is_string()) Bad(where + "." + mk, "must be a string");
-          if (mk == "sourceSchemaName") schema = mv.get<std::string>();
-          else if (mk == "sourceTable") table = mv.get<std::string>();
-          else if (mk == "targetTable") target = mv.get<std::string>();
-          else Bad(where + "." + mk, "unknown field");
+          if (mk == "sourceSchemaName")
+            schema = mv.get<std::string>();
+          else if (mk == "sourceTable")
+            table = mv.get<std::string>();
+          else if (mk == "targetTable")
+            target = mv.get<std::string>();
+          else
+            Bad(where + "." + mk, "unknown field");
         }
         if (table.empty()) Bad(where + ".sourceTable", "is required");
         json t = {{"source", schema + "." + table}};
@@ -139,10 +152,13 @@ PipeConfig ClickPipeToConfig(const json& body, const DestinationDefaults& defaul
     }
   }
   pipe["source"] = source;
-  json destination = {{"url", defaults.url}, {"user", defaults.user}, {"password", defaults.password}};
+  json destination = {
+      {"url", defaults.url}, {"user", defaults.user}, {"password", defaults.password}};
   for (const auto& [key, value] : dst.items()) {
-    if (key == "database" || key == "url" || key == "user" || key == "password") destination[key] = value;
-    else Bad("destination." + key, "unknown field");
+    if (key == "database" || key == "url" || key == "user" || key == "password")
+      destination[key] = value;
+    else
+      Bad("destination." + key, "unknown field");
   }
   pipe["destination"] = destination;
   return Parse(pipe);
@@ -194,9 +210,13 @@ json RenderPipe(const PipeView& v) {
           {"credentials", {{"username", c.source.user}}},
           {"settings", SettingsToJson(c)},
           {"tableMappings", mappings}}}}},
-      {"destination", {{"database", c.destination.database}, {"url", c.destination.url}, {"user", c.destination.user}}},
+      {"destination",
+       {{"database", c.destination.database},
+        {"url", c.destination.url},
+        {"user", c.destination.user}}},
       {"tables", tables},
-      {"lastError", v.record.state == PipeState::kFailed ? json(v.record.last_error) : json(nullptr)},
+      {"lastError",
+       v.record.state == PipeState::kFailed ? json(v.record.last_error) : json(nullptr)},
       {"checkpointLsn", FormatLsn(v.record.checkpoint_lsn)},
       {"snapshotLsn", FormatLsn(v.record.snapshot_lsn)},
   };

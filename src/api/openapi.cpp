@@ -19,13 +19,15 @@ json ArrayOf(json items) { return {{"type", "array"}, {"items", std::move(items)
 
 json Schemas() {
   json states = {{"type", "string"},
-                 {"enum", {"Provisioning", "Setup", "Snapshot", "Running", "Pausing", "Paused",
-                           "Modifying", "Resync", "Completed", "Failed"}}};
-  json settings = Obj({{"syncIntervalSeconds", Num()},
-                       {"pullBatchSize", Int()},
-                       {"publicationName", Str()},
-                       {"replicationSlotName", Str()},
-                       {"replicationMode", {{"type", "string"}, {"enum", {"cdc", "snapshot", "cdc_only"}}}}});
+                 {"enum",
+                  {"Provisioning", "Setup", "Snapshot", "Running", "Pausing", "Paused", "Modifying",
+                   "Resync", "Completed", "Failed"}}};
+  json settings =
+      Obj({{"syncIntervalSeconds", Num()},
+           {"pullBatchSize", Int()},
+           {"publicationName", Str()},
+           {"replicationSlotName", Str()},
+           {"replicationMode", {{"type", "string"}, {"enum", {"cdc", "snapshot", "cdc_only"}}}}});
   json mapping = Obj({{"sourceSchemaName", Str()},
                       {"sourceTable", Str()},
                       {"targetTable", Str()},
@@ -40,34 +42,41 @@ json Schemas() {
                        {"settings", Ref("Settings")},
                        {"tableMappings", ArrayOf(mapping)}},
                       {"database", "credentials", "tableMappings"});
-  json destination = Obj({{"database", Str()}, {"url", Str()}, {"user", Str()}, {"password", Str()}},
-                         {"database"});
+  json destination = Obj(
+      {{"database", Str()}, {"url", Str()}, {"user", Str()}, {"password", Str()}}, {"database"});
   return {
       {"Health", Obj({{"status", Str()}})},
       {"Error", Obj({{"error", Str()}, {"problems", ArrayOf(Str())}})},
       {"Settings", settings},
-      {"ClickPipeCreate",
-       Obj({{"name", Str()}, {"source", Obj({{"postgres", postgres}})}, {"destination", destination}},
-           {"name", "source", "destination"})},
-      {"ClickPipe",
-       Obj({{"id", Str()},
-            {"name", Str()},
-            {"state", states},
-            {"source", Obj({{"postgres", postgres}})},
-            {"destination", destination},
-            {"tables", ArrayOf(Obj({{"source", Str()}, {"target", Str()}, {"snapshotDone", {{"type", "boolean"}}}, {"rowsCopied", Int()}}))},
-            {"lastError", {{"type", "string"}, {"nullable", true}}},
-            {"checkpointLsn", Str()},
-            {"snapshotLsn", Str()},
-            {"currentLsn", {{"type", "string"}, {"nullable", true}}},
-            {"replicationLagBytes", {{"type", "integer"}, {"nullable", true}}},
-            {"replicationLagSeconds", {{"type", "number"}, {"nullable", true}}},
-            {"rowsSynced", Int()},
-            {"rowsCopied", Int()},
-            {"cdcChangesApplied", Int()}})},
+      {"ClickPipeCreate", Obj({{"name", Str()},
+                               {"source", Obj({{"postgres", postgres}})},
+                               {"destination", destination}},
+                              {"name", "source", "destination"})},
+      {"ClickPipe", Obj({{"id", Str()},
+                         {"name", Str()},
+                         {"state", states},
+                         {"source", Obj({{"postgres", postgres}})},
+                         {"destination", destination},
+                         {"tables", ArrayOf(Obj({{"source", Str()},
+                                                 {"target", Str()},
+                                                 {"snapshotDone", {{"type", "boolean"}}},
+                                                 {"rowsCopied", Int()}}))},
+                         {"lastError", {{"type", "string"}, {"nullable", true}}},
+                         {"checkpointLsn", Str()},
+                         {"snapshotLsn", Str()},
+                         {"currentLsn", {{"type", "string"}, {"nullable", true}}},
+                         {"replicationLagBytes", {{"type", "integer"}, {"nullable", true}}},
+                         {"replicationLagSeconds", {{"type", "number"}, {"nullable", true}}},
+                         {"rowsSynced", Int()},
+                         {"rowsCopied", Int()},
+                         {"cdcChangesApplied", Int()}})},
       {"ClickPipeList", Obj({{"result", ArrayOf(Ref("ClickPipe"))}})},
-      {"StateCommand", Obj({{"command", {{"type", "string"}, {"enum", {"stop", "start", "resync"}}}}}, {"command"})},
-      {"History", Obj({{"result", ArrayOf(Obj({{"from", states}, {"to", states}, {"at", Str()}, {"reason", Str()}}))}})},
+      {"StateCommand",
+       Obj({{"command", {{"type", "string"}, {"enum", {"stop", "start", "resync"}}}}},
+           {"command"})},
+      {"History",
+       Obj({{"result",
+             ArrayOf(Obj({{"from", states}, {"to", states}, {"at", Str()}, {"reason", Str()}}))}})},
       {"Deleted", Obj({{"deleted", {{"type", "boolean"}}}})},
   };
 }
@@ -85,12 +94,14 @@ json ApiServer::OpenApi() const {
     }
     if (!params.empty()) op["parameters"] = params;
     if (!r.request_schema.empty())
-      op["requestBody"] = {{"required", true},
-                           {"content", {{"application/json", {{"schema", Ref(r.request_schema)}}}}}};
+      op["requestBody"] = {
+          {"required", true},
+          {"content", {{"application/json", {{"schema", Ref(r.request_schema)}}}}}};
     json ok = {{"description", "success"}};
     if (!r.response_schema.empty())
       ok["content"] = {{"application/json", {{"schema", Ref(r.response_schema)}}}};
-    json error = {{"description", "error"}, {"content", {{"application/json", {{"schema", Ref("Error")}}}}}};
+    json error = {{"description", "error"},
+                  {"content", {{"application/json", {{"schema", Ref("Error")}}}}}};
     op["responses"] = {{r.method == "POST" ? "201" : "200", ok}, {"default", error}};
     op["security"] = r.needs_auth ? json::array({{{"bearer", json::array()}}}) : json::array();
     std::string method = r.method;
@@ -98,8 +109,10 @@ json ApiServer::OpenApi() const {
     paths[r.path][method] = op;
   }
   return {{"openapi", "3.0.3"},
-          {"info", {{"title", "pg2ch API"}, {"version", "1"},
-                    {"description", "PostgreSQL to ClickHouse pipes, shaped like ClickPipes' API"}}},
+          {"info",
+           {{"title", "pg2ch API"},
+            {"version", "1"},
+            {"description", "PostgreSQL to ClickHouse pipes, shaped like ClickPipes' API"}}},
           {"paths", paths},
           {"components",
            {{"schemas", Schemas()},

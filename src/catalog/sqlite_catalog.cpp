@@ -93,7 +93,6 @@ PipeRecord ReadPipe(const Statement& st) {
 
 }  // namespace
 
-
 Catalog::Catalog(const std::string& path) : impl_(new Impl) {
   // Created 0600 before SQLite opens it: the file holds passwords.
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT, 0600);
@@ -240,7 +239,8 @@ void Catalog::DeletePipe(int64_t pipe_id) {
 }
 
 void Catalog::SetProperty(int64_t pipe_id, const std::string& key, const std::string& value) {
-  Statement(impl_->db, "INSERT OR REPLACE INTO pipe_properties (pipe_id, key, value) VALUES (?, ?, ?)")
+  Statement(impl_->db,
+            "INSERT OR REPLACE INTO pipe_properties (pipe_id, key, value) VALUES (?, ?, ?)")
       .Bind(1, pipe_id)
       .Bind(2, key)
       .Bind(3, value)
@@ -319,7 +319,8 @@ void Catalog::MarkTableSnapshotDone(int64_t pipe_id, const std::string& source_s
 }
 
 void Catalog::ResetTablesSnapshot(int64_t pipe_id) {
-  Statement(impl_->db, "UPDATE pipe_tables SET snapshot_done = 0, rows_copied = 0 WHERE pipe_id = ?")
+  Statement(impl_->db,
+            "UPDATE pipe_tables SET snapshot_done = 0, rows_copied = 0 WHERE pipe_id = ?")
       .Bind(1, pipe_id)
       .Run();
 }

@@ -41,7 +41,9 @@ Reply Call(const ClientOptions& o, const std::string& method, const std::string&
     return client.Delete(path, headers);
   };
   httplib::Result r = send();
-  if (!r) ThrowFatal("cannot reach the pg2ch server at " + o.server + ": " + httplib::to_string(r.error()));
+  if (!r)
+    ThrowFatal("cannot reach the pg2ch server at " + o.server + ": " +
+               httplib::to_string(r.error()));
   Reply reply{r->status, json()};
   try {
     reply.body = json::parse(r->body);
@@ -61,32 +63,37 @@ void PrintPipe(const json& p) {
   std::cout << "id:          " << Text(p["id"]) << "\n"
             << "name:        " << Text(p["name"]) << "\n"
             << "state:       " << Text(p["state"]) << "\n"
-            << "mode:        " << Text(p["source"]["postgres"]["settings"]["replicationMode"]) << "\n"
+            << "mode:        " << Text(p["source"]["postgres"]["settings"]["replicationMode"])
+            << "\n"
             << "source:      " << Text(p["source"]["postgres"]["host"]) << ":"
-            << Text(p["source"]["postgres"]["port"]) << "/" << Text(p["source"]["postgres"]["database"]) << "\n"
+            << Text(p["source"]["postgres"]["port"]) << "/"
+            << Text(p["source"]["postgres"]["database"]) << "\n"
             << "destination: " << Text(p["destination"]["url"]) << " database "
             << Text(p["destination"]["database"]) << "\n"
             << "checkpoint:  " << Text(p["checkpointLsn"]) << " (current " << Text(p["currentLsn"])
             << ", lag " << Text(p["replicationLagBytes"]) << " bytes, "
             << Text(p["replicationLagSeconds"]) << " s)\n"
-            << "rows:        " << Text(p["rowsCopied"]) << " copied, " << Text(p["cdcChangesApplied"])
-            << " changes applied\n";
+            << "rows:        " << Text(p["rowsCopied"]) << " copied, "
+            << Text(p["cdcChangesApplied"]) << " changes applied\n";
   if (!p["lastError"].is_null()) std::cout << "error:       " << Text(p["lastError"]) << "\n";
   for (const auto& t : p["tables"])
-    std::cout << "table:       " << Text(t["source"]) << " -> " << Text(t["target"]) << "  snapshot "
-              << (t["snapshotDone"].get<bool>() ? "done" : "pending") << ", " << Text(t["rowsCopied"])
-              << " rows\n";
+    std::cout << "table:       " << Text(t["source"]) << " -> " << Text(t["target"])
+              << "  snapshot " << (t["snapshotDone"].get<bool>() ? "done" : "pending") << ", "
+              << Text(t["rowsCopied"]) << " rows\n";
 }
 
 int Show(const ClientOptions& o, const Reply& r, const std::function<void(const json&)>& human) {
   if (r.status >= 300) {
-    std::cerr << "error (" << r.status << "): " << Text(r.body.value("error", json("unknown"))) << "\n";
+    std::cerr << "error (" << r.status << "): " << Text(r.body.value("error", json("unknown")))
+              << "\n";
     if (r.body.contains("problems"))
       for (const auto& p : r.body["problems"]) std::cerr << "  - " << Text(p) << "\n";
     return 1;
   }
-  if (o.json_output) std::cout << r.body.dump(2) << "\n";
-  else human(r.body);
+  if (o.json_output)
+    std::cout << r.body.dump(2) << "\n";
+  else
+    human(r.body);
   return 0;
 }
 
@@ -98,7 +105,8 @@ Command AddPipeCommands(CLI::App& app) {
   auto o = std::make_shared<ClientOptions>();
   if (const char* env = std::getenv("PG2CH_SERVER")) o->server = env;
   pipe->add_option("--server", o->server, "server URL (env PG2CH_SERVER)")->capture_default_str();
-  pipe->add_option("--token-file", o->token_file, "file holding the API token (else env PG2CH_API_TOKEN)");
+  pipe->add_option("--token-file", o->token_file,
+                   "file holding the API token (else env PG2CH_API_TOKEN)");
   pipe->add_flag("--json", o->json_output, "print the API's JSON");
 
   auto id = std::make_shared<std::string>();
@@ -109,9 +117,10 @@ Command AddPipeCommands(CLI::App& app) {
   auto* list = pipe->add_subcommand("list", "list pipes");
   std::map<std::string, CLI::App*> by_id;
   for (const char* name : {"get", "stop", "start", "resync", "delete", "history", "settings"}) {
-    std::string help = std::string(name) == "settings"
-                           ? "show settings, or change them with --set key=value (pipe must be Paused)"
-                           : std::string(name) + " a pipe";
+    std::string help =
+        std::string(name) == "settings"
+            ? "show settings, or change them with --set key=value (pipe must be Paused)"
+            : std::string(name) + " a pipe";
     by_id[name] = pipe->add_subcommand(name, help);
     by_id[name]->add_option("id", *id, "pipe id")->required();
   }
@@ -124,20 +133,24 @@ Command AddPipeCommands(CLI::App& app) {
     if (*list)
       return Show(*o, Call(*o, "GET", base), [](const json& b) {
         std::cout << std::left << std::setw(6) << "ID" << std::setw(24) << "NAME" << std::setw(12)
-                  << "STATE" << std::setw(14) << "CHECKPOINT" << "LAG BYTES\n";
+                  << "STATE" << std::setw(14) << "CHECKPOINT"
+                  << "LAG BYTES\n";
         for (const auto& p : b["result"])
-          std::cout << std::setw(6) << Text(p["id"]) << std::setw(24) << Text(p["name"]) << std::setw(12)
-                    << Text(p["state"]) << std::setw(14) << Text(p["checkpointLsn"])
-                    << Text(p["replicationLagBytes"]) << "\n";
+          std::cout << std::setw(6) << Text(p["id"]) << std::setw(24) << Text(p["name"])
+                    << std::setw(12) << Text(p["state"]) << std::setw(14)
+                    << Text(p["checkpointLsn"]) << Text(p["replicationLagBytes"]) << "\n";
       });
     std::string path = base + "/" + *id;
     if (*by_id.at("get")) return Show(*o, Call(*o, "GET", path), PrintPipe);
     for (const char* command : {"stop", "start", "resync"})
       if (*by_id.at(command))
         return Show(*o, Call(*o, "PATCH", path + "/state", json{{"command", command}}.dump()),
-                    [](const json& p) { std::cout << Text(p["name"]) << ": " << Text(p["state"]) << "\n"; });
+                    [](const json& p) {
+                      std::cout << Text(p["name"]) << ": " << Text(p["state"]) << "\n";
+                    });
     if (*by_id.at("delete"))
-      return Show(*o, Call(*o, "DELETE", path), [&](const json&) { std::cout << "deleted pipe " << *id << "\n"; });
+      return Show(*o, Call(*o, "DELETE", path),
+                  [&](const json&) { std::cout << "deleted pipe " << *id << "\n"; });
     if (*by_id.at("history"))
       return Show(*o, Call(*o, "GET", path + "/history"), [](const json& b) {
         for (const auto& t : b["result"])

@@ -40,11 +40,14 @@ std::string ReadToken(const std::string& token_file) {
 }
 
 Command AddRunCommand(CLI::App& app) {
-  auto* run = app.add_subcommand("run", "create (or resume) a pipe and run it until SIGINT/SIGTERM");
+  auto* run =
+      app.add_subcommand("run", "create (or resume) a pipe and run it until SIGINT/SIGTERM");
   auto catalog_path = std::make_shared<std::string>();
   auto pipe_path = std::make_shared<std::string>();
   run->add_option("--catalog", *catalog_path, "SQLite catalog file")->required();
-  run->add_option("--pipe", *pipe_path, "pipe definition (JSON)")->required()->check(CLI::ExistingFile);
+  run->add_option("--pipe", *pipe_path, "pipe definition (JSON)")
+      ->required()
+      ->check(CLI::ExistingFile);
   return [=]() -> int {
     if (!*run) return -1;
     PipeConfig config = ParsePipeConfig(ReadFile(*pipe_path));
@@ -55,8 +58,8 @@ Command AddRunCommand(CLI::App& app) {
     sigaction(SIGTERM, &sa, nullptr);
     PipeRunner runner(catalog, config, g_stop);
     if (runner.Run() == PipeState::kFailed) {
-      std::cerr << "pipe " << config.name << " failed: " << catalog.FindPipe(config.name)->last_error
-                << "\n";
+      std::cerr << "pipe " << config.name
+                << " failed: " << catalog.FindPipe(config.name)->last_error << "\n";
       return 1;
     }
     return 0;
@@ -67,23 +70,27 @@ Command AddStatusCommand(CLI::App& app) {
   auto* status = app.add_subcommand("status", "show pipes, their states and history");
   auto catalog_path = std::make_shared<std::string>();
   auto name = std::make_shared<std::string>();
-  status->add_option("--catalog", *catalog_path, "SQLite catalog file")->required()->check(CLI::ExistingFile);
+  status->add_option("--catalog", *catalog_path, "SQLite catalog file")
+      ->required()
+      ->check(CLI::ExistingFile);
   status->add_option("--pipe", *name, "only this pipe");
   return [=]() -> int {
     if (!*status) return -1;
     Catalog catalog(*catalog_path);
     for (const auto& p : catalog.ListPipes()) {
       if (!name->empty() && p.name != *name) continue;
-      std::cout << p.name << "\t" << StateName(p.state) << "\tcheckpoint " << FormatLsn(p.checkpoint_lsn);
-      if (!p.last_error.empty() && p.state == PipeState::kFailed) std::cout << "\terror: " << p.last_error;
+      std::cout << p.name << "\t" << StateName(p.state) << "\tcheckpoint "
+                << FormatLsn(p.checkpoint_lsn);
+      if (!p.last_error.empty() && p.state == PipeState::kFailed)
+        std::cout << "\terror: " << p.last_error;
       std::cout << "\n";
       for (const auto& t : catalog.History(p.id))
         std::cout << "  " << t.at << "  " << StateName(t.from) << " -> " << StateName(t.to) << "  "
                   << t.reason << "\n";
       for (const auto& t : catalog.Tables(p.id))
-        std::cout << "  table " << t.source_schema << "." << t.source_table << " -> " << t.target_table
-                  << "  snapshot " << (t.snapshot_done ? "done" : "pending") << ", " << t.rows_copied
-                  << " rows\n";
+        std::cout << "  table " << t.source_schema << "." << t.source_table << " -> "
+                  << t.target_table << "  snapshot " << (t.snapshot_done ? "done" : "pending")
+                  << ", " << t.rows_copied << " rows\n";
     }
     return 0;
   };

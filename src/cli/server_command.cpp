@@ -27,8 +27,9 @@ Command AddServerCommand(CLI::App& app) {
   server->add_option("--listen", o->listen, "HOST:PORT of the API")->capture_default_str();
   server->add_option("--token-file", o->token_file,
                      "file holding the API token (else env PG2CH_API_TOKEN)");
-  server->add_option("--clickhouse-url", o->destination.url,
-                     "ClickHouse used when a pipe does not name one")
+  server
+      ->add_option("--clickhouse-url", o->destination.url,
+                   "ClickHouse used when a pipe does not name one")
       ->capture_default_str();
   return [=]() -> int {
     if (!*server) return -1;

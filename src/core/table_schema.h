@@ -13,10 +13,10 @@ namespace pg2ch {
 struct SourceColumn {
   std::string name;
   uint32_t type_oid = 0;
-  int32_t typmod = -1;      // -1 when the type has no modifier (e.g. numeric without precision)
-  std::string type_name;    // format_type(oid, typmod), for messages and the catalog
+  int32_t typmod = -1;    // -1 when the type has no modifier (e.g. numeric without precision)
+  std::string type_name;  // format_type(oid, typmod), for messages and the catalog
   bool nullable = true;
-  bool is_key = false;      // part of the primary key / replica identity
+  bool is_key = false;  // part of the primary key / replica identity
   // Element type for one-dimensional arrays (0 when not an array).
   uint32_t element_oid = 0;
 };

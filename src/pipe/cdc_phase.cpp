@@ -2,8 +2,9 @@
 // batches, then (and only then) save the checkpoint and confirm the LSN to PostgreSQL.
 //
 // A batch is pushed when it holds pull_batch_size changes or its oldest change waited
-// sync_interval_seconds (counted from its first commit), and never ends inside a transaction (whole transactions only). A crash
-// anywhere replays from the checkpoint; the sink writes identical rows again, which is harmless.
+// sync_interval_seconds (counted from its first commit), and never ends inside a transaction (whole
+// transactions only). A crash anywhere replays from the checkpoint; the sink writes identical rows
+// again, which is harmless.
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -101,8 +102,8 @@ std::optional<PipeState> RunCdc(PipeContext& ctx) {
         flush();
         continue;
       }
-      wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                batch_started + interval - now) +
+      wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(batch_started +
+                                                                                  interval - now) +
                                 std::chrono::milliseconds(1));
     }
     auto message = stream.Next(wait);

@@ -59,8 +59,8 @@ PipeState PipeRunner::Run() {
     try {
       if (ctx.tables.empty() && state != PipeState::kProvisioning && state != PipeState::kSetup) {
         for (const auto& t : catalog_.Tables(ctx.pipe_id))
-          ctx.tables.push_back({SourceTableFromJson(t.schema_json), config_.destination.database,
-                                t.target_table});
+          ctx.tables.push_back(
+              {SourceTableFromJson(t.schema_json), config_.destination.database, t.target_table});
       }
       std::optional<PipeState> next;
       std::string reason;

@@ -3,9 +3,9 @@
 // The runner alone moves the pipe between states (recording each transition in the catalog) and
 // decides what an error means: a retryable PipeError is retried with exponential back-off in the
 // same state; a fatal one moves the pipe to Failed with the reason. Transitions are
-// compare-and-set: when the API moved the pipe meanwhile (stop -> Pausing), the runner yields. During Setup, retryable
-// errors count as fatal after a few attempts: a destination that was never reachable is more
-// likely a wrong address than an outage, and the user should hear so.
+// compare-and-set: when the API moved the pipe meanwhile (stop -> Pausing), the runner yields.
+// During Setup, retryable errors count as fatal after a few attempts: a destination that was never
+// reachable is more likely a wrong address than an outage, and the user should hear so.
 #pragma once
 
 #include <atomic>

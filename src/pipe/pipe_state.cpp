@@ -24,29 +24,19 @@ constexpr std::array<std::pair<PipeState, std::string_view>, 10> kNames = {{
 // Every allowed transition of the lifecycle spec. Anything may fail; Failed is left only by a
 // start (back to where the work was) or a resync (through Snapshot).
 constexpr std::array<std::pair<PipeState, PipeState>, 23> kTransitions = {{
-    {S::kProvisioning, S::kSetup},
-    {S::kSetup, S::kSnapshot},    // snapshot and snapshot+CDC pipes
-    {S::kSetup, S::kRunning},     // CDC-only pipes
-    {S::kSnapshot, S::kRunning},  // initial load done, CDC starts
-    {S::kSnapshot, S::kCompleted},  // snapshot-only pipes
-    {S::kSnapshot, S::kResync},     // resync: _resync tables loaded, swap begins
-    {S::kSnapshot, S::kPausing},
-    {S::kResync, S::kRunning},
-    {S::kRunning, S::kPausing},
+    {S::kProvisioning, S::kSetup},  {S::kSetup, S::kSnapshot},  // snapshot and snapshot+CDC pipes
+    {S::kSetup, S::kRunning},                                   // CDC-only pipes
+    {S::kSnapshot, S::kRunning},                                // initial load done, CDC starts
+    {S::kSnapshot, S::kCompleted},                              // snapshot-only pipes
+    {S::kSnapshot, S::kResync},  // resync: _resync tables loaded, swap begins
+    {S::kSnapshot, S::kPausing},    {S::kResync, S::kRunning},  {S::kRunning, S::kPausing},
     {S::kRunning, S::kSnapshot},   // tables added, or resync started
     {S::kRunning, S::kModifying},  // tables removed
-    {S::kModifying, S::kRunning},
-    {S::kPausing, S::kPaused},
-    {S::kPaused, S::kRunning},
+    {S::kModifying, S::kRunning},   {S::kPausing, S::kPaused},  {S::kPaused, S::kRunning},
     {S::kPaused, S::kSnapshot},  // resume an unfinished load, or resync
-    {S::kFailed, S::kRunning},
-    {S::kFailed, S::kSnapshot},
-    {S::kFailed, S::kSetup},
-    {S::kProvisioning, S::kFailed},
-    {S::kSetup, S::kFailed},
-    {S::kSnapshot, S::kFailed},
-    {S::kRunning, S::kFailed},
-    {S::kResync, S::kFailed},
+    {S::kFailed, S::kRunning},      {S::kFailed, S::kSnapshot}, {S::kFailed, S::kSetup},
+    {S::kProvisioning, S::kFailed}, {S::kSetup, S::kFailed},    {S::kSnapshot, S::kFailed},
+    {S::kRunning, S::kFailed},      {S::kResync, S::kFailed},
 }};
 
 // States from which Failed is reachable beyond those listed above.

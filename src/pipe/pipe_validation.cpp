@@ -75,7 +75,8 @@ std::vector<std::string> ValidatePipe(const PipeConfig& c) {
       }
     }
     if (c.mode != ReplicationMode::kSnapshotOnly &&
-        !pg->Query("SELECT 1 FROM pg_publication WHERE pubname = " + PgLiteral(c.publication)).empty()) {
+        !pg->Query("SELECT 1 FROM pg_publication WHERE pubname = " + PgLiteral(c.publication))
+             .empty()) {
       try {
         EnsurePublication(*pg, c.publication, tables);  // exists: only checks membership
       } catch (const PipeError& e) {

@@ -8,12 +8,15 @@ PipeState ResumeState(Catalog& catalog, int64_t pipe_id) {
     if (it->to != PipeState::kFailed && it->to != PipeState::kPausing) continue;
     switch (it->from) {
       case PipeState::kSnapshot:
-      case PipeState::kResync: return PipeState::kSnapshot;
+      case PipeState::kResync:
+        return PipeState::kSnapshot;
       case PipeState::kRunning:
       case PipeState::kPausing:
       case PipeState::kPaused:
-      case PipeState::kModifying: return PipeState::kRunning;
-      default: return PipeState::kSetup;
+      case PipeState::kModifying:
+        return PipeState::kRunning;
+      default:
+        return PipeState::kSetup;
     }
   }
   return PipeState::kSetup;

@@ -38,9 +38,9 @@ std::optional<PipeState> RunSetup(PipeContext& ctx) {
   sink.EnsureTables();
 
   for (size_t i = 0; i < tables.size(); ++i)
-    ctx.catalog.PutTable(ctx.pipe_id, {cfg.tables[i].source_schema, cfg.tables[i].source_table,
-                                       cfg.tables[i].target_table,
-                                       SourceTableToJson(tables[i].source), false, 0});
+    ctx.catalog.PutTable(
+        ctx.pipe_id, {cfg.tables[i].source_schema, cfg.tables[i].source_table,
+                      cfg.tables[i].target_table, SourceTableToJson(tables[i].source), false, 0});
   ctx.tables = std::move(tables);
 
   if (cfg.mode == ReplicationMode::kSnapshotOnly) return PipeState::kSnapshot;

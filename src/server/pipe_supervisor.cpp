@@ -5,12 +5,12 @@
 #include <chrono>
 
 #include "common/error.h"
+#include "common/sql_quote.h"
 #include "pipe/pipe_runner.h"
 #include "pipe/resume_state.h"
 #include "pipe/resync_phase.h"
 #include "source/postgres/pg_connection.h"
 #include "source/postgres/replication_setup.h"
-#include "common/sql_quote.h"
 
 namespace pg2ch {
 namespace {

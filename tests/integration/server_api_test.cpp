@@ -20,9 +20,11 @@ using nlohmann::json;
 std::vector<CompareColumn> Columns() { return {{"id::text", "toString(id)"}, {"v", "v"}}; }
 
 void CreateTable(const TestDatabases& dbs, const std::string& t, int rows) {
-  PgExec(dbs.pg, "CREATE TABLE " + t + " (id bigserial PRIMARY KEY, v text NOT NULL);"
-                 "INSERT INTO " + t + " (v) SELECT 'row ' || g FROM generate_series(1, " +
-                     std::to_string(rows) + ") g");
+  PgExec(dbs.pg, "CREATE TABLE " + t +
+                     " (id bigserial PRIMARY KEY, v text NOT NULL);"
+                     "INSERT INTO " +
+                     t + " (v) SELECT 'row ' || g FROM generate_series(1, " + std::to_string(rows) +
+                     ") g");
 }
 
 std::vector<std::string> StatesOf(const ApiReply& history) {
@@ -41,7 +43,8 @@ TEST_P(ServerApi, StopStartWithExactHistoryAndIllegalTransitionsRefused) {
   CreateTable(dbs, "t", 500);
   ServerProcess server(Dir(PipeName("life")));
   server.Start();
-  auto created = server.Call("POST", "/v1/clickpipes", CreateBody(dbs, PipeName("life"), {"t"}).dump());
+  auto created =
+      server.Call("POST", "/v1/clickpipes", CreateBody(dbs, PipeName("life"), {"t"}).dump());
   ASSERT_EQ(created.status, 201) << created.raw;
   std::string id = created.body["id"];
   std::string path = "/v1/clickpipes/" + id;
@@ -60,10 +63,12 @@ TEST_P(ServerApi, StopStartWithExactHistoryAndIllegalTransitionsRefused) {
   // No replication connection stays open while Paused.
   EXPECT_TRUE(WaitUntil(10, [&] {
     return PgQuery(dbs.pg, "SELECT 1 FROM pg_replication_slots WHERE slot_name = 'peerflow_slot_" +
-                               PipeName("life") + "' AND active").empty();
+                               PipeName("life") + "' AND active")
+        .empty();
   }));
 
-  auto settings = server.Call("PUT", path + "/settings", R"({"pullBatchSize": 1000, "syncIntervalSeconds": 0.2})");
+  auto settings = server.Call("PUT", path + "/settings",
+                              R"({"pullBatchSize": 1000, "syncIntervalSeconds": 0.2})");
   ASSERT_EQ(settings.status, 200) << settings.raw;
   EXPECT_EQ(server.Call("GET", path + "/settings").body["pullBatchSize"], 1000);
   EXPECT_EQ(server.Call("PUT", path + "/settings", R"({"pullBatchSize": -1})").status, 400);
@@ -74,7 +79,7 @@ TEST_P(ServerApi, StopStartWithExactHistoryAndIllegalTransitionsRefused) {
   PgExec(dbs.pg, "INSERT INTO t (v) VALUES ('after resume')");
   EXPECT_EQ(WaitForEqual(dbs, "t", "t", Columns(), "id", 60), "") << server.Log();
 
-  std::vector<std::string> expected = {"Provisioning", "Setup", "Snapshot", "Running",
+  std::vector<std::string> expected = {"Provisioning", "Setup",  "Snapshot", "Running",
                                        "Pausing",      "Paused", "Running"};
   EXPECT_EQ(StatesOf(server.Call("GET", path + "/history")), expected);
   EXPECT_EQ(server.Call("GET", "/v1/clickpipes/999999").status, 404);
@@ -90,29 +95,27 @@ TEST_P(ServerApi, PauseUnderWriteLoadThenResumeCatchesUp) {
   CreateTable(dbs, "t", 1000);
   ServerProcess server(Dir(PipeName("pause")));
   server.Start();
-  auto created = server.Call("POST", "/v1/clickpipes", CreateBody(dbs, PipeName("pause"), {"t"}).dump());
-  ASSERT_EQ(created.status, 201) << created.raw;
-  std::string id = created.body["id"];
-  ASSERT_TRUE(server.WaitForState(id, "Running", 60)) << server.Log();
-
-  std::atomic<bool> stop{false};
-  std::thread load([&] {
-    auto conn = PgConnection::Connect(dbs.pg, false);
-    for (int i = 0; !stop.load(); ++i)
-      conn->Exec("BEGIN; INSERT INTO t (v) SELECT 'load' FROM generate_series(1, 10); UPDATE t SET "
-                 "v = v || '.' WHERE id = " + std::to_string(1 + i % 1000) + "; COMMIT");
+  std::string id = CreateRunningPipe(server, dbs, PipeName("pause"), {"t"});
+  ASSERT_FALSE(id.empty());
+  BackgroundWrites load(dbs.pg, [](int i) {
+    return "BEGIN; INSERT INTO t (v) SELECT 'load' FROM generate_series(1, 10); UPDATE t SET "
+           "v = v || '.' WHERE id = " +
+           std::to_string(1 + i % 1000) + "; COMMIT";
   });
   std::this_thread::sleep_for(std::chrono::seconds(1));
-  ASSERT_EQ(server.Call("PATCH", "/v1/clickpipes/" + id + "/state", R"({"command": "stop"})").status, 200);
+  ASSERT_EQ(
+      server.Call("PATCH", "/v1/clickpipes/" + id + "/state", R"({"command": "stop"})").status,
+      200);
   ASSERT_TRUE(server.WaitForState(id, "Paused", 30)) << server.Log();
   int64_t paused_count = ChCount(dbs, "t");
   std::this_thread::sleep_for(std::chrono::seconds(2));
   EXPECT_EQ(ChCount(dbs, "t"), paused_count);  // nothing flows while Paused
   EXPECT_GT(PgCount(dbs, "t"), paused_count);
-  ASSERT_EQ(server.Call("PATCH", "/v1/clickpipes/" + id + "/state", R"({"command": "start"})").status, 200);
+  ASSERT_EQ(
+      server.Call("PATCH", "/v1/clickpipes/" + id + "/state", R"({"command": "start"})").status,
+      200);
   std::this_thread::sleep_for(std::chrono::seconds(1));
-  stop = true;
-  load.join();
+  load.Stop();
   EXPECT_EQ(WaitForEqual(dbs, "t", "t", Columns(), "id", 90), "") << server.Log();
   EXPECT_EQ(server.Terminate(), 0);
 }
@@ -123,17 +126,23 @@ TEST_P(ServerApi, KillNineThenRestartBringsEveryPipeBackInItsState) {
   CreateTable(dbs, "b", 100);
   ServerProcess server(Dir(PipeName("restart")));
   server.Start();
-  std::string a = server.Call("POST", "/v1/clickpipes", CreateBody(dbs, PipeName("ra"), {"a"}).dump()).body["id"];
-  std::string b = server.Call("POST", "/v1/clickpipes", CreateBody(dbs, PipeName("rb"), {"b"}).dump()).body["id"];
+  std::string a =
+      server.Call("POST", "/v1/clickpipes", CreateBody(dbs, PipeName("ra"), {"a"}).dump())
+          .body["id"];
+  std::string b =
+      server.Call("POST", "/v1/clickpipes", CreateBody(dbs, PipeName("rb"), {"b"}).dump())
+          .body["id"];
   ASSERT_TRUE(server.WaitForState(a, "Running", 60)) << server.Log();
   ASSERT_TRUE(server.WaitForState(b, "Running", 60)) << server.Log();
-  ASSERT_EQ(server.Call("PATCH", "/v1/clickpipes/" + b + "/state", R"({"command": "stop"})").status, 200);
+  ASSERT_EQ(server.Call("PATCH", "/v1/clickpipes/" + b + "/state", R"({"command": "stop"})").status,
+            200);
   ASSERT_TRUE(server.WaitForState(b, "Paused", 30));
   PgExec(dbs.pg, "INSERT INTO a (v) SELECT 'before kill' FROM generate_series(1, 50)");
   server.Kill9();
 
-  PgExec(dbs.pg, "INSERT INTO a (v) SELECT 'while down' FROM generate_series(1, 50);"
-                 "INSERT INTO b (v) VALUES ('while down')");
+  PgExec(dbs.pg,
+         "INSERT INTO a (v) SELECT 'while down' FROM generate_series(1, 50);"
+         "INSERT INTO b (v) VALUES ('while down')");
   server.Start();
   EXPECT_TRUE(server.WaitForState(a, "Running", 30));
   EXPECT_EQ(server.Call("GET", "/v1/clickpipes/" + b).body["state"], "Paused");
@@ -148,15 +157,23 @@ TEST_P(ServerApi, DeleteDropsSlotAndPublicationKeepsClickHouseData) {
   ServerProcess server(Dir(PipeName("delete")));
   server.Start();
   std::string name = PipeName("del");
-  std::string id = server.Call("POST", "/v1/clickpipes", CreateBody(dbs, name, {"t"}).dump()).body["id"];
+  std::string id =
+      server.Call("POST", "/v1/clickpipes", CreateBody(dbs, name, {"t"}).dump()).body["id"];
   ASSERT_TRUE(server.WaitForState(id, "Running", 60)) << server.Log();
   auto deleted = server.Call("DELETE", "/v1/clickpipes/" + id);
   ASSERT_EQ(deleted.status, 200) << deleted.raw;
   EXPECT_EQ(server.Call("GET", "/v1/clickpipes/" + id).status, 404);
-  EXPECT_TRUE(PgQuery(dbs.pg, "SELECT 1 FROM pg_replication_slots WHERE slot_name = 'peerflow_slot_" + name + "'").empty());
-  EXPECT_TRUE(PgQuery(dbs.pg, "SELECT 1 FROM pg_publication WHERE pubname = 'peerflow_pub_" + name + "'").empty());
-  EXPECT_TRUE(PgQuery(dbs.pg, "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND "
-                              "application_name = 'pg2ch'").empty());
+  EXPECT_TRUE(
+      PgQuery(dbs.pg,
+              "SELECT 1 FROM pg_replication_slots WHERE slot_name = 'peerflow_slot_" + name + "'")
+          .empty());
+  EXPECT_TRUE(
+      PgQuery(dbs.pg, "SELECT 1 FROM pg_publication WHERE pubname = 'peerflow_pub_" + name + "'")
+          .empty());
+  EXPECT_TRUE(PgQuery(dbs.pg,
+                      "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND "
+                      "application_name = 'pg2ch'")
+                  .empty());
   EXPECT_EQ(ChCount(dbs, "t"), 100);
   EXPECT_EQ(server.Terminate(), 0);
 }
@@ -166,17 +183,12 @@ TEST_P(ServerApi, ResyncUnderWriteLoadSwapsTablesWithNoRowLostOrDoubled) {
   CreateTable(dbs, "t", 2000);
   ServerProcess server(Dir(PipeName("resync")));
   server.Start();
-  auto created = server.Call("POST", "/v1/clickpipes", CreateBody(dbs, PipeName("resync"), {"t"}).dump());
-  ASSERT_EQ(created.status, 201) << created.raw;
-  std::string id = created.body["id"];
-  ASSERT_TRUE(server.WaitForState(id, "Running", 60)) << server.Log();
-
-  std::atomic<bool> stop{false};
-  std::thread load([&] {
-    auto conn = PgConnection::Connect(dbs.pg, false);
-    for (int i = 0; !stop.load(); ++i)
-      conn->Exec("BEGIN; INSERT INTO t (v) SELECT 'load' FROM generate_series(1, 5); DELETE FROM t "
-                 "WHERE id = " + std::to_string(1 + i % 2000) + "; COMMIT");
+  std::string id = CreateRunningPipe(server, dbs, PipeName("resync"), {"t"});
+  ASSERT_FALSE(id.empty());
+  BackgroundWrites load(dbs.pg, [](int i) {
+    return "BEGIN; INSERT INTO t (v) SELECT 'load' FROM generate_series(1, 5); DELETE FROM t "
+           "WHERE id = " +
+           std::to_string(1 + i % 2000) + "; COMMIT";
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   auto resync = server.Call("PATCH", "/v1/clickpipes/" + id + "/state", R"({"command": "resync"})");
@@ -184,8 +196,7 @@ TEST_P(ServerApi, ResyncUnderWriteLoadSwapsTablesWithNoRowLostOrDoubled) {
   EXPECT_EQ(resync.body["state"], "Snapshot");
   ASSERT_TRUE(server.WaitForState(id, "Running", 120)) << server.Log();
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  stop = true;
-  load.join();
+  load.Stop();
   EXPECT_EQ(WaitForEqual(dbs, "t", "t", Columns(), "id", 90), "") << server.Log();
   EXPECT_EQ(ChQuery(dbs.ch, "SELECT count() FROM system.tables WHERE database = '" +
                                 dbs.ch.database + "' AND name LIKE '%resync%'"),
@@ -204,14 +215,16 @@ TEST_P(ServerApi, DroppedSlotFailsThePipeAndResyncRecoversIt) {
   ServerProcess server(Dir(PipeName("slot")));
   server.Start();
   std::string name = PipeName("slot");
-  std::string id = server.Call("POST", "/v1/clickpipes", CreateBody(dbs, name, {"t"}).dump()).body["id"];
+  std::string id =
+      server.Call("POST", "/v1/clickpipes", CreateBody(dbs, name, {"t"}).dump()).body["id"];
   ASSERT_TRUE(server.WaitForState(id, "Running", 60)) << server.Log();
   std::string slot = "peerflow_slot_" + name;
   ASSERT_TRUE(WaitUntil(30, [&] {
     try {
-      PgExec(dbs.pg, "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE "
-                     "slot_name = '" + slot + "' AND active; SELECT pg_drop_replication_slot('" +
-                         slot + "')");
+      PgExec(dbs.pg,
+             "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE "
+             "slot_name = '" +
+                 slot + "' AND active; SELECT pg_drop_replication_slot('" + slot + "')");
       return true;
     } catch (const std::exception&) {
       return false;  // the walsender had not let go yet
@@ -222,7 +235,9 @@ TEST_P(ServerApi, DroppedSlotFailsThePipeAndResyncRecoversIt) {
   EXPECT_NE(failed.body["lastError"].get<std::string>().find("does not exist"), std::string::npos)
       << failed.raw;
   PgExec(dbs.pg, "INSERT INTO t (v) VALUES ('while failed')");
-  ASSERT_EQ(server.Call("PATCH", "/v1/clickpipes/" + id + "/state", R"({"command": "resync"})").status, 200);
+  ASSERT_EQ(
+      server.Call("PATCH", "/v1/clickpipes/" + id + "/state", R"({"command": "resync"})").status,
+      200);
   ASSERT_TRUE(server.WaitForState(id, "Running", 120)) << server.Log();
   PgExec(dbs.pg, "INSERT INTO t (v) VALUES ('after resync')");
   EXPECT_EQ(WaitForEqual(dbs, "t", "t", Columns(), "id", 60), "") << server.Log();
@@ -265,10 +280,12 @@ TEST_F(ServerApiOnce, TokenRequiredAndNoPasswordInAnyResponseOrLog) {
 
 TEST_F(ServerApiOnce, CreateValidatesAgainstTheServersAndListsEveryProblem) {
   TestDatabases dbs = Dbs("api_validate");
-  PgExec(dbs.pg, "CREATE TABLE nopk (id int, v text); CREATE TABLE odd (id int PRIMARY KEY, s interval)");
+  PgExec(dbs.pg,
+         "CREATE TABLE nopk (id int, v text); CREATE TABLE odd (id int PRIMARY KEY, s interval)");
   ServerProcess server(Dir("validate"));
   server.Start();
-  auto reply = server.Call("POST", "/v1/clickpipes", CreateBody(dbs, "bad", {"nopk", "missing", "odd"}).dump());
+  auto reply = server.Call("POST", "/v1/clickpipes",
+                           CreateBody(dbs, "bad", {"nopk", "missing", "odd"}).dump());
   ASSERT_EQ(reply.status, 400) << reply.raw;
   ASSERT_EQ(reply.body["problems"].size(), 3u) << reply.raw;
   EXPECT_NE(reply.raw.find("public.nopk has no primary key"), std::string::npos) << reply.raw;
@@ -309,12 +326,16 @@ TEST_F(ServerApiOnce, OpenApiDocumentListsExactlyTheServedRoutes) {
   std::set<std::string> documented;
   for (const auto& [path, ops] : doc.body["paths"].items())
     for (const auto& [method, op] : ops.items()) documented.insert(method + " " + path);
-  std::set<std::string> expected = {
-      "get /health",        "get /openapi.json",
-      "get /v1/clickpipes", "post /v1/clickpipes",
-      "get /v1/clickpipes/{id}", "delete /v1/clickpipes/{id}",
-      "get /v1/clickpipes/{id}/settings", "put /v1/clickpipes/{id}/settings",
-      "patch /v1/clickpipes/{id}/state", "get /v1/clickpipes/{id}/history"};
+  std::set<std::string> expected = {"get /health",
+                                    "get /openapi.json",
+                                    "get /v1/clickpipes",
+                                    "post /v1/clickpipes",
+                                    "get /v1/clickpipes/{id}",
+                                    "delete /v1/clickpipes/{id}",
+                                    "get /v1/clickpipes/{id}/settings",
+                                    "put /v1/clickpipes/{id}/settings",
+                                    "patch /v1/clickpipes/{id}/state",
+                                    "get /v1/clickpipes/{id}/history"};
   EXPECT_EQ(documented, expected);
   // Every documented route is served (anything but the router's own 404), and nothing else is.
   for (const auto& entry : documented) {
@@ -352,8 +373,8 @@ TEST(ServerCli, PipeCommandsDriveTheServer) {
   std::string body_file = dir + "/create.json";
   std::ofstream(body_file) << CreateBody(dbs, "cli", {"t"}).dump();
   auto cli = [&](std::vector<std::string> args, int* code = nullptr) {
-    std::vector<std::string> argv = {PG2CH_BINARY, "pipe", "--server", server.url(), "--token-file",
-                                     dir + "/token"};
+    std::vector<std::string> argv = {PG2CH_BINARY, "pipe",         "--server",
+                                     server.url(), "--token-file", dir + "/token"};
     argv.insert(argv.end(), args.begin(), args.end());
     Process p(argv, dir + "/cli.log");
     int rc = p.Wait(60);

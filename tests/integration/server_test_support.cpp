@@ -1,5 +1,6 @@
 #include "server_test_support.h"
 
+#include <gtest/gtest.h>
 #include <httplib.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -9,6 +10,8 @@
 
 #include <fstream>
 #include <stdexcept>
+
+#include "source/postgres/pg_connection.h"
 
 namespace pg2ch::test {
 namespace {
@@ -101,6 +104,28 @@ bool ServerProcess::WaitForState(const std::string& id, const std::string& state
     auto r = Call("GET", "/v1/clickpipes/" + id);
     return r.status == 200 && r.body["state"] == state;
   });
+}
+
+std::string CreateRunningPipe(const ServerProcess& server, const TestDatabases& dbs,
+                              const std::string& name, const std::vector<std::string>& tables) {
+  auto created = server.Call("POST", "/v1/clickpipes", CreateBody(dbs, name, tables).dump());
+  EXPECT_EQ(created.status, 201) << created.raw;
+  if (created.status != 201) return "";
+  std::string id = created.body["id"];
+  EXPECT_TRUE(server.WaitForState(id, "Running", 60)) << server.Log();
+  return id;
+}
+
+BackgroundWrites::BackgroundWrites(const PostgresEndpoint& pg,
+                                   std::function<std::string(int)> statement)
+    : thread_([this, pg, statement] {
+        auto conn = PgConnection::Connect(pg, false);
+        for (int i = 0; !stop_.load(); ++i) conn->Exec(statement(i));
+      }) {}
+
+void BackgroundWrites::Stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
 }
 
 nlohmann::json CreateBody(const TestDatabases& dbs, const std::string& name,

@@ -2,9 +2,12 @@
 // HTTP client that speaks to it.
 #pragma once
 
+#include <atomic>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 
 #include "harness/harness.h"
 
@@ -40,6 +43,23 @@ class ServerProcess {
   int port_ = 0;
   int starts_ = 0;
   std::unique_ptr<Process> process_;
+};
+
+// Creates the pipe through the API, waits until it is Running and returns its id (test
+// assertions fail, and the id is empty, otherwise).
+std::string CreateRunningPipe(const ServerProcess& server, const TestDatabases& dbs,
+                              const std::string& name, const std::vector<std::string>& tables);
+
+// Runs the SQL that `statement(i)` gives for i = 0, 1, ... on its own connection until Stop().
+class BackgroundWrites {
+ public:
+  BackgroundWrites(const PostgresEndpoint& pg, std::function<std::string(int)> statement);
+  ~BackgroundWrites() { Stop(); }
+  void Stop();
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
 };
 
 // A ClickPipes-shaped create body for `tables` of the test databases.

@@ -6,8 +6,8 @@ namespace pg2ch {
 namespace {
 
 const PipeState kAll[] = {
-    PipeState::kProvisioning, PipeState::kSetup,     PipeState::kSnapshot, PipeState::kRunning,
-    PipeState::kPausing,      PipeState::kPaused,    PipeState::kModifying, PipeState::kResync,
+    PipeState::kProvisioning, PipeState::kSetup,  PipeState::kSnapshot,  PipeState::kRunning,
+    PipeState::kPausing,      PipeState::kPaused, PipeState::kModifying, PipeState::kResync,
     PipeState::kCompleted,    PipeState::kFailed,
 };
 
@@ -52,8 +52,7 @@ TEST(PipeState, ForbiddenTransitions) {
   EXPECT_FALSE(IsAllowedTransition(S::kPaused, S::kPausing));
   EXPECT_FALSE(IsAllowedTransition(S::kSetup, S::kCompleted));
   for (PipeState s : kAll) EXPECT_FALSE(IsAllowedTransition(s, s)) << StateName(s);
-  for (PipeState s : kAll)
-    EXPECT_FALSE(IsAllowedTransition(s, S::kProvisioning)) << StateName(s);
+  for (PipeState s : kAll) EXPECT_FALSE(IsAllowedTransition(s, S::kProvisioning)) << StateName(s);
 }
 
 TEST(PipeState, EveryActiveStateCanFail) {

@@ -101,7 +101,7 @@ TEST(TransactionAssembler, ProtocolViolationsAreErrors) {
   EXPECT_THROW(a.Feed(Commit{}), DecodeError);
   a.Feed(Begin{});
   EXPECT_THROW(a.Feed(Begin{}), DecodeError);
-  EXPECT_THROW(a.Feed(Insert{0, 42, {Cell::Text("1")}}), DecodeError);  // wrong column count
+  EXPECT_THROW(a.Feed(Insert{0, 42, {Cell::Text("1")}}), DecodeError);    // wrong column count
   EXPECT_THROW(a.Feed(Insert{0, 5, R("1", Cell::Null())}), DecodeError);  // unknown relation
 }
 

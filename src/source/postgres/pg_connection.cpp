@@ -40,12 +40,18 @@ std::string Trimmed(std::string s) {
 
 std::unique_ptr<PgConnection> PgConnection::Connect(const PostgresEndpoint& e, bool replication) {
   std::string port = std::to_string(e.port);
-  std::vector<const char*> keys = {"host",    "port",    "user",          "password",
-                                   "dbname",  "sslmode", "options",       "application_name",
+  std::vector<const char*> keys = {"host",           "port",    "user",    "password",
+                                   "dbname",         "sslmode", "options", "application_name",
                                    "connect_timeout"};
-  std::vector<const char*> values = {e.host.c_str(),     port.c_str(),      e.user.c_str(),
-                                     e.password.c_str(), e.database.c_str(), e.sslmode.c_str(),
-                                     kSessionOptions,    "pg2ch",           "10"};
+  std::vector<const char*> values = {e.host.c_str(),
+                                     port.c_str(),
+                                     e.user.c_str(),
+                                     e.password.c_str(),
+                                     e.database.c_str(),
+                                     e.sslmode.c_str(),
+                                     kSessionOptions,
+                                     "pg2ch",
+                                     "10"};
   if (replication) {
     keys.push_back("replication");
     values.push_back("database");
@@ -96,7 +102,8 @@ std::vector<std::vector<std::string>> PgConnection::Query(const std::string& sql
   for (int i = 0; i < n; ++i) {
     std::vector<std::string> row;
     row.reserve(m);
-    for (int j = 0; j < m; ++j) row.emplace_back(PQgetvalue(r.get(), i, j), PQgetlength(r.get(), i, j));
+    for (int j = 0; j < m; ++j)
+      row.emplace_back(PQgetvalue(r.get(), i, j), PQgetlength(r.get(), i, j));
     rows.push_back(std::move(row));
   }
   return rows;

@@ -59,7 +59,8 @@ std::optional<ReplicationMessage> ReplicationStream::Next(std::chrono::milliseco
 }
 
 void ReplicationStream::SendStatus(Lsn flushed, bool reply_requested) {
-  std::string msg = EncodeStandbyStatusUpdate(flushed, flushed, flushed, PgNowMicros(), reply_requested);
+  std::string msg =
+      EncodeStandbyStatusUpdate(flushed, flushed, flushed, PgNowMicros(), reply_requested);
   if (PQputCopyData(conn_->raw(), msg.data(), static_cast<int>(msg.size())) != 1 ||
       PQflush(conn_->raw()) != 0)
     ThrowRetryable("PostgreSQL: sending standby status: " + conn_->ErrorMessage());

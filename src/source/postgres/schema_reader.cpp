@@ -5,12 +5,13 @@
 
 namespace pg2ch {
 
-SourceTable ReadSourceTable(PgConnection& conn, const std::string& schema, const std::string& table) {
+SourceTable ReadSourceTable(PgConnection& conn, const std::string& schema,
+                            const std::string& table) {
   std::string qualified = schema + "." + table;
   auto rel = conn.Query(
       "SELECT c.oid, c.relkind, c.relreplident FROM pg_class c JOIN pg_namespace n ON "
-      "n.oid = c.relnamespace WHERE n.nspname = " + PgLiteral(schema) +
-      " AND c.relname = " + PgLiteral(table));
+      "n.oid = c.relnamespace WHERE n.nspname = " +
+      PgLiteral(schema) + " AND c.relname = " + PgLiteral(table));
   if (rel.empty()) ThrowFatal("source table " + qualified + " does not exist");
   const std::string& relkind = rel[0][1];
   if (relkind != "r" && relkind != "p")
@@ -31,8 +32,12 @@ SourceTable ReadSourceTable(PgConnection& conn, const std::string& schema, const
       "a.attnotnull, COALESCE(k.is_key, false), CASE WHEN t.typcategory = 'A' THEN t.typelem "
       "ELSE 0 END FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
       "LEFT JOIN (SELECT unnest(i.indkey) AS attnum, true AS is_key FROM pg_index i "
-      "WHERE i.indrelid = " + oid + "::oid AND " + key_index_filter + ") k ON k.attnum = a.attnum "
-      "WHERE a.attrelid = " + oid + "::oid AND a.attnum > 0 AND NOT a.attisdropped "
+      "WHERE i.indrelid = " +
+      oid + "::oid AND " + key_index_filter +
+      ") k ON k.attnum = a.attnum "
+      "WHERE a.attrelid = " +
+      oid +
+      "::oid AND a.attnum > 0 AND NOT a.attisdropped "
       "ORDER BY a.attnum");
   bool has_key = false;
   for (const auto& c : cols) {

@@ -13,6 +13,7 @@
 
 namespace pg2ch {
 
-SourceTable ReadSourceTable(PgConnection& conn, const std::string& schema, const std::string& table);
+SourceTable ReadSourceTable(PgConnection& conn, const std::string& schema,
+                            const std::string& table);
 
 }  // namespace pg2ch

@@ -99,7 +99,8 @@ std::optional<Transaction> TransactionAssembler::Feed(PgOutputMessage&& message)
       if (Ours(relid)) Add({ChangeOp::kTruncate, relid, {}, {}});
     return std::nullopt;
   }
-  if (std::holds_alternative<StreamStart>(message) || std::holds_alternative<StreamCommit>(message) ||
+  if (std::holds_alternative<StreamStart>(message) ||
+      std::holds_alternative<StreamCommit>(message) ||
       std::holds_alternative<StreamAbort>(message) || std::holds_alternative<StreamStop>(message))
     throw DecodeError("pgoutput: streaming message received, but streaming was not requested");
   return std::nullopt;  // Origin, Type, Message: nothing to replicate
