@@ -70,6 +70,7 @@ void SettingsOnto(const json& settings, json& pipe) {
       {"publicationName", "publication"},
       {"replicationSlotName", "slot"},
       {"replicationMode", "mode"},
+      {"deleteOnMerge", "delete_on_merge"},
   };
   if (!settings.is_object()) Bad("source.postgres.settings", "must be an object");
   for (const auto& [key, value] : settings.items()) {
@@ -169,14 +170,16 @@ json SettingsToJson(const PipeConfig& c) {
           {"pullBatchSize", c.pull_batch_size},
           {"publicationName", c.publication},
           {"replicationSlotName", c.slot},
-          {"replicationMode", ModeToApi(c.mode)}};
+          {"replicationMode", ModeToApi(c.mode)},
+          {"deleteOnMerge", c.delete_on_merge}};
 }
 
 PipeConfig ApplySettings(const PipeConfig& config, const json& settings) {
   json pipe = json::parse(PipeConfigToJson(config));
   if (!settings.is_object()) Bad("body", "must be a JSON object of settings");
   for (const auto& [key, value] : settings.items())
-    if (key == "publicationName" || key == "replicationSlotName" || key == "replicationMode")
+    if (key == "publicationName" || key == "replicationSlotName" || key == "replicationMode" ||
+        key == "deleteOnMerge")
       Bad(key, "cannot change on an existing pipe");
   SettingsOnto(settings, pipe);
   return Parse(pipe);

@@ -27,7 +27,8 @@ json Schemas() {
            {"pullBatchSize", Int()},
            {"publicationName", Str()},
            {"replicationSlotName", Str()},
-           {"replicationMode", {{"type", "string"}, {"enum", {"cdc", "snapshot", "cdc_only"}}}}});
+           {"replicationMode", {{"type", "string"}, {"enum", {"cdc", "snapshot", "cdc_only"}}}},
+           {"deleteOnMerge", {{"type", "boolean"}}}});
   json mapping = Obj({{"sourceSchemaName", Str()},
                       {"sourceTable", Str()},
                       {"targetTable", Str()},

@@ -34,7 +34,8 @@ std::string GetString(const json& obj, const std::string& where, const std::stri
 
 // Slot and publication names become SQL identifiers and slot names must be [a-z0-9_].
 void CheckName(const std::string& field, const std::string& value, size_t max_len) {
-  if (value.empty() || value.size() > max_len) Bad(field, "must have 1 to " + std::to_string(max_len) + " characters");
+  if (value.empty() || value.size() > max_len)
+    Bad(field, "must have 1 to " + std::to_string(max_len) + " characters");
   for (char c : value)
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
       Bad(field, "may only contain a-z, 0-9 and _ (got \"" + value + "\")");
@@ -80,9 +81,12 @@ TableMapping ParseTable(const json& item, size_t index) {
 
 std::string ModeName(ReplicationMode mode) {
   switch (mode) {
-    case ReplicationMode::kSnapshotAndCdc: return "snapshot_and_cdc";
-    case ReplicationMode::kCdcOnly: return "cdc_only";
-    case ReplicationMode::kSnapshotOnly: return "snapshot_only";
+    case ReplicationMode::kSnapshotAndCdc:
+      return "snapshot_and_cdc";
+    case ReplicationMode::kCdcOnly:
+      return "cdc_only";
+    case ReplicationMode::kSnapshotOnly:
+      return "snapshot_only";
   }
   return "unknown";
 }
@@ -94,9 +98,11 @@ PipeConfig ParsePipeConfig(const std::string& json_text) {
   } catch (const json::parse_error& e) {
     ThrowFatal(std::string("pipe definition is not valid JSON: ") + e.what());
   }
-  CheckKeys(doc, "", {"name", "source", "destination", "tables", "mode", "publication", "slot",
-                      "sync_interval_seconds", "pull_batch_size", "snapshot_num_rows_per_partition",
-                      "snapshot_max_parallel_workers", "snapshot_num_tables_in_parallel"});
+  CheckKeys(
+      doc, "",
+      {"name", "source", "destination", "tables", "mode", "publication", "slot",
+       "sync_interval_seconds", "pull_batch_size", "snapshot_num_rows_per_partition",
+       "snapshot_max_parallel_workers", "snapshot_num_tables_in_parallel", "delete_on_merge"});
   PipeConfig c;
   c.name = GetString(doc, "", "name", true);
   CheckName("name", c.name, 40);
@@ -114,9 +120,10 @@ PipeConfig ParsePipeConfig(const std::string& json_text) {
   c.source.password = GetString(*src, "source.", "password", false);
   c.source.database = GetString(*src, "source.", "database", true);
   c.source.sslmode = GetString(*src, "source.", "sslmode", false, c.source.sslmode);
-  static const std::set<std::string> kSslModes = {"disable", "allow", "prefer", "require",
-                                                  "verify-ca", "verify-full"};
-  if (!kSslModes.count(c.source.sslmode)) Bad("source.sslmode", "unknown sslmode \"" + c.source.sslmode + "\"");
+  static const std::set<std::string> kSslModes = {"disable", "allow",     "prefer",
+                                                  "require", "verify-ca", "verify-full"};
+  if (!kSslModes.count(c.source.sslmode))
+    Bad("source.sslmode", "unknown sslmode \"" + c.source.sslmode + "\"");
 
   auto dst = doc.find("destination");
   if (dst == doc.end()) Bad("destination", "is required");
@@ -131,14 +138,16 @@ PipeConfig ParsePipeConfig(const std::string& json_text) {
 
   auto tables = doc.find("tables");
   if (tables == doc.end() || !tables->is_array() || tables->empty())
-    Bad("tables", "must be a non-empty array of {\"source\": \"schema.table\", \"target\": \"name\"}");
+    Bad("tables",
+        "must be a non-empty array of {\"source\": \"schema.table\", \"target\": \"name\"}");
   std::set<std::string> seen_sources, seen_targets;
   for (size_t i = 0; i < tables->size(); ++i) {
     TableMapping t = ParseTable((*tables)[i], i);
     if (!seen_sources.insert(t.source_schema + "." + t.source_table).second)
       Bad("tables[" + std::to_string(i) + "].source", "listed twice");
     if (!seen_targets.insert(t.target_table).second)
-      Bad("tables[" + std::to_string(i) + "].target", "two tables map to \"" + t.target_table + "\"");
+      Bad("tables[" + std::to_string(i) + "].target",
+          "two tables map to \"" + t.target_table + "\"");
     c.tables.push_back(std::move(t));
   }
 
@@ -158,20 +167,24 @@ PipeConfig ParsePipeConfig(const std::string& json_text) {
       Bad("pull_batch_size", "must be a positive integer");
     c.pull_batch_size = it->get<int64_t>();
   }
-  c.snapshot_num_rows_per_partition =
-      GetInt(doc, "snapshot_num_rows_per_partition", 1000, 1000000000,
-             PipeConfig::kDefaultRowsPerPartition);
+  c.snapshot_num_rows_per_partition = GetInt(doc, "snapshot_num_rows_per_partition", 1000,
+                                             1000000000, PipeConfig::kDefaultRowsPerPartition);
   c.snapshot_max_parallel_workers = static_cast<int>(
       GetInt(doc, "snapshot_max_parallel_workers", 1, 64, PipeConfig::kDefaultParallelWorkers));
-  c.snapshot_num_tables_in_parallel = static_cast<int>(GetInt(
-      doc, "snapshot_num_tables_in_parallel", 1, 64, PipeConfig::kDefaultTablesInParallel));
+  c.snapshot_num_tables_in_parallel = static_cast<int>(
+      GetInt(doc, "snapshot_num_tables_in_parallel", 1, 64, PipeConfig::kDefaultTablesInParallel));
+  if (auto it = doc.find("delete_on_merge"); it != doc.end()) {
+    if (!it->is_boolean()) Bad("delete_on_merge", "must be true or false");
+    c.delete_on_merge = it->get<bool>();
+  }
   return c;
 }
 
 std::string PipeConfigToJson(const PipeConfig& c) {
   json tables = json::array();
   for (const auto& t : c.tables)
-    tables.push_back({{"source", t.source_schema + "." + t.source_table}, {"target", t.target_table}});
+    tables.push_back(
+        {{"source", t.source_schema + "." + t.source_table}, {"target", t.target_table}});
   json doc = {
       {"name", c.name},
       {"source",
@@ -201,6 +214,7 @@ std::string PipeConfigToJson(const PipeConfig& c) {
     doc["snapshot_max_parallel_workers"] = c.snapshot_max_parallel_workers;
   if (c.snapshot_num_tables_in_parallel != PipeConfig::kDefaultTablesInParallel)
     doc["snapshot_num_tables_in_parallel"] = c.snapshot_num_tables_in_parallel;
+  if (c.delete_on_merge) doc["delete_on_merge"] = true;
   return doc.dump(2);
 }
 

@@ -52,6 +52,9 @@ struct PipeConfig {
   int snapshot_max_parallel_workers = kDefaultParallelWorkers;
   // Tables handing out partitions at once; connections <= workers * tables.
   int snapshot_num_tables_in_parallel = kDefaultTablesInParallel;
+  // ReplacingMergeTree(_peerdb_version, _peerdb_is_deleted): FINAL hides deleted rows and merges
+  // may drop them. Needs ClickHouse >= 23.2; refused at Setup on older servers.
+  bool delete_on_merge = false;
 
   // ClickPipes uses 100,000. Each partition is one INSERT, so one ClickHouse part: at 100,000
   // rows a 10M-row table leaves ~100 small parts that ClickHouse merges while the load runs,

@@ -36,6 +36,9 @@ std::vector<std::string> ValidatePipe(const PipeConfig& c) {
   try {
     ch = std::make_unique<ClickHouseClient>(c.destination);
     caps = ch->Caps();
+    if (c.delete_on_merge && !caps->replacing_is_deleted)
+      problems.push_back("delete_on_merge needs ClickHouse 23.2 or later; the destination runs " +
+                         caps->version);
   } catch (const PipeError& e) {
     problems.push_back(e.what());
   }

@@ -22,7 +22,7 @@ std::optional<PipeState> RunSetup(PipeContext& ctx) {
   for (const auto& m : cfg.tables) {
     try {
       tables.push_back({ReadSourceTable(*pg, m.source_schema, m.source_table),
-                        cfg.destination.database, m.target_table});
+                        cfg.destination.database, m.target_table, cfg.delete_on_merge});
     } catch (const PipeError& e) {
       if (e.retryable()) throw;
       problems += std::string(problems.empty() ? "" : "; ") + e.what();

@@ -29,6 +29,7 @@ struct DestinationTable {
   SourceTable source;  // relid identifies the table in CDC
   std::string database;
   std::string table;
+  bool delete_on_merge = false;  // see PipeConfig::delete_on_merge
 };
 
 class ClickHouseSink {

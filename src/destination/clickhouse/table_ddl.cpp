@@ -22,6 +22,12 @@ std::string WithoutSpaces(std::string_view type) {
 
 std::string CreateTableSql(const TableCodec& codec, const ServerCaps& caps) {
   const auto& columns = codec.source().columns;
+  bool delete_on_merge = codec.table().delete_on_merge;
+  if (delete_on_merge && !caps.replacing_is_deleted)
+    ThrowFatal(
+        "delete_on_merge needs ClickHouse 23.2 or later (ReplacingMergeTree with an "
+        "is_deleted column); the destination runs " +
+        caps.version);
   std::string sql = "CREATE TABLE IF NOT EXISTS " + codec.table_sql() + " (";
   for (size_t i = 0; i < columns.size(); ++i) {
     sql += ChIdent(columns[i].name) + " " + codec.types()[i].Sql() + ", ";
@@ -29,7 +35,8 @@ std::string CreateTableSql(const TableCodec& codec, const ServerCaps& caps) {
   sql += ChIdent(kSyncedAtColumn) +
          (caps.datetime64 ? " DateTime64(9) DEFAULT now64(), " : " DateTime DEFAULT now(), ");
   sql += ChIdent(kIsDeletedColumn) + " UInt8, " + ChIdent(kVersionColumn) +
-         " UInt64) ENGINE = ReplacingMergeTree(" + ChIdent(kVersionColumn) + ") ORDER BY (";
+         " UInt64) ENGINE = ReplacingMergeTree(" + ChIdent(kVersionColumn) +
+         (delete_on_merge ? ", " + ChIdent(kIsDeletedColumn) : std::string()) + ") ORDER BY (";
   for (size_t k = 0; k < codec.key_columns().size(); ++k) {
     if (k > 0) sql += ", ";
     sql += ChIdent(columns[codec.key_columns()[k]].name);
