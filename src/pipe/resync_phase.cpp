@@ -2,9 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <chrono>
-#include <thread>
-
 #include "common/error.h"
 #include "common/sql_quote.h"
 #include "source/postgres/replication_setup.h"
@@ -26,19 +23,6 @@ bool TableExists(ClickHouseClient& ch, const std::string& db, const std::string&
 
 uint64_t Count(ClickHouseClient& ch, const std::string& qualified, const std::string& where = "") {
   return std::stoull(ch.Query("SELECT count() FROM " + qualified + where));
-}
-
-// The walsender can hold the old slot for a moment after the worker's connection closed.
-void DropSlotPatiently(PgConnection& pg, const std::string& slot) {
-  for (int attempt = 0;; ++attempt) {
-    try {
-      DropSlotIfExists(pg, slot);
-      return;
-    } catch (const PipeError&) {
-      if (attempt >= 50) throw;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-  }
 }
 
 }  // namespace
@@ -63,7 +47,7 @@ void PrepareResync(PipeContext& ctx) {
   const PipeConfig& cfg = ctx.config;
   {
     auto pg = PgConnection::Connect(cfg.source, false);
-    DropSlotPatiently(*pg, cfg.slot);
+    DropSlotWhenReleased(*pg, cfg.slot);
   }
   // Nothing of the old load may look resumable: the next load starts over with a new slot.
   ctx.catalog.SetSnapshotLsn(ctx.pipe_id, 0);

@@ -2,8 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <chrono>
-
 #include "common/error.h"
 #include "common/sql_quote.h"
 #include "pipe/pipe_runner.h"
@@ -18,19 +16,6 @@ namespace {
 bool HasWork(PipeState s) {
   return s == PipeState::kProvisioning || s == PipeState::kSetup || s == PipeState::kSnapshot ||
          s == PipeState::kRunning;
-}
-
-// The walsender may still hold the slot for a moment after our connection closed.
-void DropSlotWithRetry(PgConnection& pg, const std::string& slot) {
-  for (int attempt = 0;; ++attempt) {
-    try {
-      DropSlotIfExists(pg, slot);
-      return;
-    } catch (const PipeError& e) {
-      if (attempt >= 50) throw;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-  }
 }
 
 PipeRecord RequirePipe(Catalog& catalog, int64_t pipe_id) {
@@ -169,7 +154,7 @@ void PipeSupervisor::Delete(int64_t pipe_id) {
   PipeConfig config = ParsePipeConfig(record.config_json);
   try {
     auto pg = PgConnection::Connect(config.source, false);
-    DropSlotWithRetry(*pg, config.slot);
+    DropSlotWhenReleased(*pg, config.slot);
     if (catalog.GetProperty(pipe_id, "publication_owned") == "1")
       pg->Exec("DROP PUBLICATION IF EXISTS " + PgIdent(config.publication));
   } catch (const PipeError& e) {

@@ -1,5 +1,8 @@
 #include "source/postgres/replication_setup.h"
 
+#include <chrono>
+#include <thread>
+
 #include "common/error.h"
 #include "common/sql_quote.h"
 
@@ -14,22 +17,24 @@ void CheckWalLevel(PgConnection& conn) {
 
 bool EnsurePublication(PgConnection& conn, const std::string& publication,
                        const std::vector<SourceTable>& tables) {
-  auto exists = conn.Query("SELECT 1 FROM pg_publication WHERE pubname = " + PgLiteral(publication));
+  auto exists =
+      conn.Query("SELECT 1 FROM pg_publication WHERE pubname = " + PgLiteral(publication));
   if (exists.empty()) {
     std::string list;
     for (const auto& t : tables) {
       if (!list.empty()) list += ", ";
       list += PgIdent(t.schema) + "." + PgIdent(t.name);
     }
-    std::string with = conn.server_version() >= 130000 ? " WITH (publish_via_partition_root = true)" : "";
+    std::string with =
+        conn.server_version() >= 130000 ? " WITH (publish_via_partition_root = true)" : "";
     conn.Exec("CREATE PUBLICATION " + PgIdent(publication) + " FOR TABLE " + list + with);
     return true;
   }
   std::string missing;
   for (const auto& t : tables) {
-    auto in = conn.Query("SELECT 1 FROM pg_publication_tables WHERE pubname = " +
-                         PgLiteral(publication) + " AND schemaname = " + PgLiteral(t.schema) +
-                         " AND tablename = " + PgLiteral(t.name));
+    auto in = conn.Query(
+        "SELECT 1 FROM pg_publication_tables WHERE pubname = " + PgLiteral(publication) +
+        " AND schemaname = " + PgLiteral(t.schema) + " AND tablename = " + PgLiteral(t.name));
     if (in.empty()) missing += (missing.empty() ? "" : ", ") + t.QualifiedName();
   }
   if (!missing.empty())
@@ -40,7 +45,8 @@ bool EnsurePublication(PgConnection& conn, const std::string& publication,
 
 void CheckPublicationExists(PgConnection& conn, const std::string& publication) {
   if (conn.Query("SELECT 1 FROM pg_publication WHERE pubname = " + PgLiteral(publication)).empty())
-    ThrowFatal("publication \"" + publication + "\" does not exist on the source (was it dropped?)");
+    ThrowFatal("publication \"" + publication +
+               "\" does not exist on the source (was it dropped?)");
 }
 
 std::optional<SlotInfo> FindSlot(PgConnection& conn, const std::string& slot) {
@@ -58,9 +64,9 @@ std::optional<SlotInfo> FindSlot(PgConnection& conn, const std::string& slot) {
 static CreatedSlot CreateSlotImpl(PgConnection& conn, const std::string& slot, bool snapshot,
                                   bool temporary = false) {
   // The pre-PG15 spelling, still accepted by 15+: works on every supported version.
-  auto rows = conn.Query("CREATE_REPLICATION_SLOT " + PgIdent(slot) +
-                         (temporary ? " TEMPORARY" : "") + " LOGICAL pgoutput " +
-                         (snapshot ? "EXPORT_SNAPSHOT" : "NOEXPORT_SNAPSHOT"));
+  auto rows =
+      conn.Query("CREATE_REPLICATION_SLOT " + PgIdent(slot) + (temporary ? " TEMPORARY" : "") +
+                 " LOGICAL pgoutput " + (snapshot ? "EXPORT_SNAPSHOT" : "NOEXPORT_SNAPSHOT"));
   if (rows.empty() || rows[0].size() < 3) ThrowFatal("CREATE_REPLICATION_SLOT returned no row");
   auto lsn = ParseLsn(rows[0][1]);
   if (!lsn) ThrowFatal("CREATE_REPLICATION_SLOT returned a bad LSN \"" + rows[0][1] + "\"");
@@ -81,8 +87,21 @@ Lsn CreateSlot(PgConnection& replication_conn, const std::string& slot) {
 }
 
 void DropSlotIfExists(PgConnection& conn, const std::string& slot) {
-  conn.Exec("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = " +
-            PgLiteral(slot));
+  conn.Exec(
+      "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = " +
+      PgLiteral(slot));
+}
+
+void DropSlotWhenReleased(PgConnection& conn, const std::string& slot) {
+  for (int attempt = 0;; ++attempt) {
+    try {
+      DropSlotIfExists(conn, slot);
+      return;
+    } catch (const PipeError&) {
+      if (attempt >= 50) throw;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
 }
 
 }  // namespace pg2ch

@@ -50,5 +50,8 @@ CreatedSlot CreateTemporarySlotWithSnapshot(PgConnection& replication_conn,
 // Creates the slot without a snapshot (CDC-only pipes): starts from the current WAL position.
 Lsn CreateSlot(PgConnection& replication_conn, const std::string& slot);
 void DropSlotIfExists(PgConnection& conn, const std::string& slot);
+// DropSlotIfExists, retried for a few seconds while the slot is still active: the walsender of
+// a connection that just closed can hold it for a moment.
+void DropSlotWhenReleased(PgConnection& conn, const std::string& slot);
 
 }  // namespace pg2ch
