@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <initializer_list>
+
 #include "common/error.h"
 #include "common/sql_quote.h"
 #include "pipe/pipe_runner.h"
@@ -22,6 +24,23 @@ PipeRecord RequirePipe(Catalog& catalog, int64_t pipe_id) {
   auto record = catalog.FindPipeById(pipe_id);
   if (!record) throw ApiError{404, "no pipe with id " + std::to_string(pipe_id)};
   return *record;
+}
+
+// The pipe's state, if it is one of `allowed`; 409 naming the command and the state otherwise.
+PipeState RequireState(Catalog& catalog, int64_t pipe_id, std::initializer_list<PipeState> allowed,
+                       const char* command) {
+  PipeState s = RequirePipe(catalog, pipe_id).state;
+  for (PipeState a : allowed)
+    if (s == a) return s;
+  throw ApiError{
+      409, std::string("cannot ") + command + " a pipe in state " + std::string(StateName(s))};
+}
+
+// Compare-and-set; 409 when the worker moved the pipe between our read and our write.
+void TransitionOrConflict(Catalog& catalog, int64_t pipe_id, PipeState from, PipeState to,
+                          const std::string& reason) {
+  if (!catalog.TransitionIf(pipe_id, from, to, reason))
+    throw ApiError{409, "the pipe changed state meanwhile; try again"};
 }
 
 }  // namespace
@@ -88,11 +107,8 @@ PipeRecord PipeSupervisor::Create(const PipeConfig& config) {
 PipeState PipeSupervisor::Stop(int64_t pipe_id) {
   Catalog catalog(catalog_path_);
   std::lock_guard lock(mu_);
-  PipeState s = RequirePipe(catalog, pipe_id).state;
-  if (s != PipeState::kRunning && s != PipeState::kSnapshot)
-    throw ApiError{409, "cannot stop a pipe in state " + std::string(StateName(s))};
-  if (!catalog.TransitionIf(pipe_id, s, PipeState::kPausing, "stop requested"))
-    throw ApiError{409, "the pipe changed state meanwhile; try again"};
+  PipeState s = RequireState(catalog, pipe_id, {PipeState::kRunning, PipeState::kSnapshot}, "stop");
+  TransitionOrConflict(catalog, pipe_id, s, PipeState::kPausing, "stop requested");
   auto it = workers_.find(pipe_id);
   if (it != workers_.end() && !it->second->done) {
     it->second->stop = true;
@@ -105,18 +121,15 @@ PipeState PipeSupervisor::Stop(int64_t pipe_id) {
 PipeState PipeSupervisor::Start(int64_t pipe_id) {
   Catalog catalog(catalog_path_);
   std::lock_guard lock(mu_);
-  PipeState s = RequirePipe(catalog, pipe_id).state;
-  if (s != PipeState::kPaused && s != PipeState::kFailed)
-    throw ApiError{409, "cannot start a pipe in state " + std::string(StateName(s))};
+  PipeState s = RequireState(catalog, pipe_id, {PipeState::kPaused, PipeState::kFailed}, "start");
   auto it = workers_.find(pipe_id);
   if (it != workers_.end()) {
     if (!it->second->done) throw ApiError{409, "the pipe is still stopping; try again"};
     JoinWorker(pipe_id);
   }
   PipeState resume = ResumeState(catalog, pipe_id);
-  if (!catalog.TransitionIf(pipe_id, s, resume,
-                            s == PipeState::kFailed ? "restarted after failure" : "resumed"))
-    throw ApiError{409, "the pipe changed state meanwhile; try again"};
+  TransitionOrConflict(catalog, pipe_id, s, resume,
+                       s == PipeState::kFailed ? "restarted after failure" : "resumed");
   Spawn(pipe_id);
   return resume;
 }
@@ -124,14 +137,12 @@ PipeState PipeSupervisor::Start(int64_t pipe_id) {
 PipeState PipeSupervisor::Resync(int64_t pipe_id) {
   Catalog catalog(catalog_path_);
   std::lock_guard lock(mu_);
-  PipeState s = RequirePipe(catalog, pipe_id).state;
-  if (s != PipeState::kRunning && s != PipeState::kPaused && s != PipeState::kFailed)
-    throw ApiError{409, "cannot resync a pipe in state " + std::string(StateName(s))};
+  RequireState(catalog, pipe_id, {PipeState::kRunning, PipeState::kPaused, PipeState::kFailed},
+               "resync");
   JoinWorker(pipe_id);  // CDC writes and checkpoints its batch; the state stays as it was
-  s = RequirePipe(catalog, pipe_id).state;
+  PipeState s = RequirePipe(catalog, pipe_id).state;
   RequestResync(catalog, pipe_id);
-  if (!catalog.TransitionIf(pipe_id, s, PipeState::kSnapshot, "resync requested"))
-    throw ApiError{409, "the pipe changed state meanwhile; try again"};
+  TransitionOrConflict(catalog, pipe_id, s, PipeState::kSnapshot, "resync requested");
   Spawn(pipe_id);
   return PipeState::kSnapshot;
 }
