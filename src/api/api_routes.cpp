@@ -22,6 +22,13 @@ json ParseBody(const ApiRequest& r) {
   }
 }
 
+// 400 listing every problem found by validation.
+ApiResponse ProblemsResponse(const std::vector<std::string>& problems) {
+  std::string all;
+  for (const auto& p : problems) all += (all.empty() ? "" : "; ") + p;
+  return ApiResponse{400, {{"error", all}, {"problems", problems}}};
+}
+
 PipeRecord Find(Catalog& catalog, int64_t id) {
   auto record = catalog.FindPipeById(id);
   if (!record) throw ApiError{404, "no pipe with id " + std::to_string(id)};
@@ -48,18 +55,18 @@ std::vector<Route> ApiServer::BuildRoutes() {
          return ApiResponse{200, OpenApi()};
        }});
 
-  routes.push_back(
-      {"GET", "/v1/clickpipes", "List pipes", true, "", "ClickPipeList", [=](const ApiRequest&) {
-         auto c = catalog();
-         json list = json::array();
-         for (const auto& p : c->ListPipes()) list.push_back(view(*c, p));
-         return ApiResponse{200, {{"result", list}}};
-       }});
+  routes.push_back({"GET", "/v1/clickpipes", "List pipes", true, "", "ClickPipeList",
+                    [=, this](const ApiRequest&) {
+                      auto c = catalog();
+                      json list = json::array();
+                      for (const auto& p : c->ListPipes()) list.push_back(view(*c, p));
+                      return ApiResponse{200, {{"result", list}}};
+                    }});
 
   routes.push_back(
       {"POST", "/v1/clickpipes",
        "Create a pipe; validated against the servers first (400 lists every problem)", true,
-       "ClickPipeCreate", "ClickPipe", [=](const ApiRequest& r) {
+       "ClickPipeCreate", "ClickPipe", [=, this](const ApiRequest& r) {
          PipeConfig config = ClickPipeToConfig(ParseBody(r), defaults_);
          {
            auto c = catalog();
@@ -67,40 +74,64 @@ std::vector<Route> ApiServer::BuildRoutes() {
              throw ApiError{409, "a pipe named \"" + config.name + "\" exists already"};
          }
          std::vector<std::string> problems = ValidatePipe(config);
-         if (!problems.empty()) {
-           std::string all;
-           for (const auto& p : problems) all += (all.empty() ? "" : "; ") + p;
-           return ApiResponse{400, {{"error", all}, {"problems", problems}}};
-         }
+         if (!problems.empty()) return ProblemsResponse(problems);
          PipeRecord record = supervisor_.Create(config);
          auto c = catalog();
          return ApiResponse{201, view(*c, Find(*c, record.id))};
        }});
 
   routes.push_back({"GET", "/v1/clickpipes/{id}", "Get a pipe: state, progress, lag", true, "",
-                    "ClickPipe", [=](const ApiRequest& r) {
+                    "ClickPipe", [=, this](const ApiRequest& r) {
                       auto c = catalog();
                       return ApiResponse{200, view(*c, Find(*c, PipeId(r)))};
                     }});
 
+  routes.push_back(
+      {"PATCH", "/v1/clickpipes/{id}",
+       "Add and remove tables (source.postgres.tableMappingsToAdd / tableMappingsToRemove) of a "
+       "Running or Paused pipe: Modifying, then Snapshot while added tables load and CDC goes on, "
+       "then Running; removed tables keep their ClickHouse tables",
+       true, "ClickPipePatch", "ClickPipe", [=, this](const ApiRequest& r) {
+         int64_t id = PipeId(r);
+         auto c = catalog();
+         PipeRecord record = Find(*c, id);
+         PipeConfig current = ParsePipeConfig(record.config_json);
+         PipeConfig updated = ChangeTableMappings(current, ParseBody(r));
+         if (current.mode == ReplicationMode::kSnapshotOnly)
+           throw ApiError{409, "a snapshot-only pipe cannot change its tables"};
+         std::vector<TableMapping> added;
+         for (const TableMapping& m : updated.tables) {
+           bool known = false;
+           for (const TableMapping& k : current.tables)
+             known =
+                 known || (k.source_schema == m.source_schema && k.source_table == m.source_table);
+           if (!known) added.push_back(m);
+         }
+         std::vector<std::string> problems =
+             ValidateAddedTables(updated, added, c->GetProperty(id, "publication_owned") == "1");
+         if (!problems.empty()) return ProblemsResponse(problems);
+         supervisor_.ChangeTables(id, updated);
+         return ApiResponse{200, view(*c, Find(*c, id))};
+       }});
+
   routes.push_back({"DELETE", "/v1/clickpipes/{id}",
                     "Delete a pipe: stops it, drops its slot (and its publication if pg2ch "
                     "created it); ClickHouse data is kept",
-                    true, "", "Deleted", [=](const ApiRequest& r) {
+                    true, "", "Deleted", [=, this](const ApiRequest& r) {
                       supervisor_.Delete(PipeId(r));
                       return ApiResponse{200, {{"deleted", true}}};
                     }});
 
   routes.push_back(
       {"GET", "/v1/clickpipes/{id}/settings", "Get a pipe's settings", true, "", "Settings",
-       [=](const ApiRequest& r) {
+       [=, this](const ApiRequest& r) {
          auto c = catalog();
          return ApiResponse{200, SettingsToJson(ParsePipeConfig(Find(*c, PipeId(r)).config_json))};
        }});
 
   routes.push_back({"PUT", "/v1/clickpipes/{id}/settings",
                     "Change settings (only while Paused; applied on start)", true, "Settings",
-                    "Settings", [=](const ApiRequest& r) {
+                    "Settings", [=, this](const ApiRequest& r) {
                       int64_t id = PipeId(r);
                       auto c = catalog();
                       PipeConfig updated =
@@ -115,7 +146,7 @@ std::vector<Route> ApiServer::BuildRoutes() {
        "Failed -> Running, or Snapshot when the load was unfinished) or resync (reload every "
        "table into <table>_resync under a new slot, then swap them in: Snapshot -> Resync -> "
        "Running)",
-       true, "StateCommand", "ClickPipe", [=](const ApiRequest& r) {
+       true, "StateCommand", "ClickPipe", [=, this](const ApiRequest& r) {
          int64_t id = PipeId(r);
          json body = ParseBody(r);
          if (!body.is_object() || !body.contains("command") || !body["command"].is_string())
@@ -136,7 +167,7 @@ std::vector<Route> ApiServer::BuildRoutes() {
 
   routes.push_back({"GET", "/v1/clickpipes/{id}/history",
                     "Every state transition of the pipe, with time and reason", true, "", "History",
-                    [=](const ApiRequest& r) {
+                    [=, this](const ApiRequest& r) {
                       auto c = catalog();
                       int64_t id = PipeId(r);
                       Find(*c, id);

@@ -37,6 +37,9 @@ const std::pair<const char*, const char*> kFieldNames[] = {
     {"publication", "source.postgres.settings.publicationName"},
     {"slot", "source.postgres.settings.replicationSlotName"},
     {"mode", "source.postgres.settings.replicationMode"},
+    {"snapshot_num_rows_per_partition", "source.postgres.settings.snapshotNumRowsPerPartition"},
+    {"snapshot_max_parallel_workers", "source.postgres.settings.initialLoadParallelism"},
+    {"snapshot_num_tables_in_parallel", "source.postgres.settings.snapshotNumberOfParallelTables"},
     {"tables", "source.postgres.tableMappings"},
 };
 
@@ -71,6 +74,9 @@ void SettingsOnto(const json& settings, json& pipe) {
       {"replicationSlotName", "slot"},
       {"replicationMode", "mode"},
       {"deleteOnMerge", "delete_on_merge"},
+      {"snapshotNumRowsPerPartition", "snapshot_num_rows_per_partition"},
+      {"initialLoadParallelism", "snapshot_max_parallel_workers"},
+      {"snapshotNumberOfParallelTables", "snapshot_num_tables_in_parallel"},
   };
   if (!settings.is_object()) Bad("source.postgres.settings", "must be an object");
   for (const auto& [key, value] : settings.items()) {
@@ -82,6 +88,38 @@ void SettingsOnto(const json& settings, json& pipe) {
       }
     if (!known) Bad("source.postgres.settings." + key, "unknown setting");
   }
+}
+
+// An API tableMappings array as our pipe file's tables array.
+json TableMappings(const json& value, const std::string& field) {
+  if (!value.is_array()) Bad(field, "must be an array");
+  json tables = json::array();
+  for (size_t i = 0; i < value.size(); ++i) {
+    const json& m = value[i];
+    std::string where = field + "[" + std::to_string(i) + "]";
+    if (!m.is_object()) Bad(where, "must be an object");
+    std::string schema = "public", table, target;
+    for (const auto& [mk, mv] : m.items()) {
+      if ((mk == "excludedColumns" || mk == "sortingKeys") && mv.is_array() && mv.empty()) continue;
+      if (mk == "excludedColumns" || mk == "sortingKeys" || mk == "tableEngine" ||
+          mk == "partitionKey")
+        Bad(where + "." + mk, "not supported yet");
+      if (!mv.is_string()) Bad(where + "." + mk, "must be a string");
+      if (mk == "sourceSchemaName")
+        schema = mv.get<std::string>();
+      else if (mk == "sourceTable")
+        table = mv.get<std::string>();
+      else if (mk == "targetTable")
+        target = mv.get<std::string>();
+      else
+        Bad(where + "." + mk, "unknown field");
+    }
+    if (table.empty()) Bad(where + ".sourceTable", "is required");
+    json t = {{"source", schema + "." + table}};
+    if (!target.empty()) t["target"] = target;
+    tables.push_back(t);
+  }
+  return tables;
 }
 
 PipeConfig Parse(const json& pipe) {
@@ -119,35 +157,7 @@ PipeConfig ClickPipeToConfig(const json& body, const DestinationDefaults& defaul
     } else if (key == "settings") {
       SettingsOnto(value, pipe);
     } else if (key == "tableMappings") {
-      if (!value.is_array()) Bad("source.postgres.tableMappings", "must be an array");
-      json tables = json::array();
-      for (size_t i = 0; i < value.size(); ++i) {
-        const json& m = value[i];
-        std::string where = "source.postgres.tableMappings[" + std::to_string(i) + "]";
-        if (!m.is_object()) Bad(where, "must be an object");
-        std::string schema = "public", table, target;
-        for (const auto& [mk, mv] : m.items()) {
-          if ((mk == "excludedColumns" || mk == "sortingKeys") && mv.is_array() && mv.empty())
-            continue;
-          if (mk == "excludedColumns" || mk == "sortingKeys" || mk == "tableEngine" ||
-              mk == "partitionKey")
-            Bad(where + "." + mk, "not supported yet");
-          if (!mv.is_string()) Bad(where + "." + mk, "must be a string");
-          if (mk == "sourceSchemaName")
-            schema = mv.get<std::string>();
-          else if (mk == "sourceTable")
-            table = mv.get<std::string>();
-          else if (mk == "targetTable")
-            target = mv.get<std::string>();
-          else
-            Bad(where + "." + mk, "unknown field");
-        }
-        if (table.empty()) Bad(where + ".sourceTable", "is required");
-        json t = {{"source", schema + "." + table}};
-        if (!target.empty()) t["target"] = target;
-        tables.push_back(t);
-      }
-      pipe["tables"] = tables;
+      pipe["tables"] = TableMappings(value, "source.postgres.tableMappings");
     } else {
       Bad("source.postgres." + key, "unknown field");
     }
@@ -165,13 +175,62 @@ PipeConfig ClickPipeToConfig(const json& body, const DestinationDefaults& defaul
   return Parse(pipe);
 }
 
+PipeConfig ChangeTableMappings(const PipeConfig& config, const json& body) {
+  if (!body.is_object()) Bad("body", "must be a JSON object");
+  for (const auto& [key, value] : body.items())
+    if (key != "source")
+      Bad(key,
+          "cannot change on an existing pipe (tables change through "
+          "source.postgres.tableMappingsToAdd and tableMappingsToRemove)");
+  const json& pg = Object(Object(body, "source", ""), "postgres", "source.");
+  json add = json::array(), remove = json::array();
+  for (const auto& [key, value] : pg.items()) {
+    if (key == "tableMappingsToAdd")
+      add = TableMappings(value, "source.postgres.tableMappingsToAdd");
+    else if (key == "tableMappingsToRemove")
+      remove = TableMappings(value, "source.postgres.tableMappingsToRemove");
+    else
+      Bad("source.postgres." + key, "cannot change on an existing pipe");
+  }
+  if (add.empty() && remove.empty())
+    Bad("source.postgres", "give tableMappingsToAdd or tableMappingsToRemove");
+
+  json pipe = json::parse(PipeConfigToJson(config));
+  json kept = json::array();
+  for (const json& t : pipe["tables"]) {
+    bool removed = false;
+    for (const json& r : remove) removed = removed || r["source"] == t["source"];
+    if (!removed) kept.push_back(t);
+  }
+  for (size_t i = 0; i < remove.size(); ++i) {
+    bool known = false;
+    for (const json& t : pipe["tables"]) known = known || remove[i]["source"] == t["source"];
+    if (!known)
+      Bad("source.postgres.tableMappingsToRemove[" + std::to_string(i) + "]",
+          remove[i]["source"].get<std::string>() + " is not a table of this pipe");
+  }
+  for (size_t i = 0; i < add.size(); ++i) {
+    for (const json& t : kept)
+      if (t["source"] == add[i]["source"])
+        Bad("source.postgres.tableMappingsToAdd[" + std::to_string(i) + "]",
+            add[i]["source"].get<std::string>() + " is in the pipe already");
+    kept.push_back(add[i]);
+  }
+  if (kept.empty()) Bad("source.postgres.tableMappingsToRemove", "would leave the pipe no table");
+  pipe["tables"] = kept;
+  return Parse(pipe);
+}
+
 json SettingsToJson(const PipeConfig& c) {
   return {{"syncIntervalSeconds", c.sync_interval_seconds},
           {"pullBatchSize", c.pull_batch_size},
           {"publicationName", c.publication},
           {"replicationSlotName", c.slot},
           {"replicationMode", ModeToApi(c.mode)},
-          {"deleteOnMerge", c.delete_on_merge}};
+          {"deleteOnMerge", c.delete_on_merge},
+          {"snapshotNumRowsPerPartition", c.snapshot_num_rows_per_partition},
+          {"initialLoadParallelism", c.snapshot_max_parallel_workers},
+          {"snapshotNumberOfParallelTables", c.snapshot_num_tables_in_parallel}};
 }
 
 PipeConfig ApplySettings(const PipeConfig& config, const json& settings) {

@@ -21,6 +21,11 @@ struct DestinationDefaults {
 // Throws ApiError{400} naming the field at fault (in the request's own field names).
 PipeConfig ClickPipeToConfig(const nlohmann::json& body, const DestinationDefaults& defaults);
 
+// The pipe with the tables of a PATCH body (source.postgres.tableMappingsToAdd and
+// tableMappingsToRemove) added and removed; 400 for anything else in the body, a table added
+// twice, a removed table the pipe does not have, or no table left.
+PipeConfig ChangeTableMappings(const PipeConfig& config, const nlohmann::json& body);
+
 nlohmann::json SettingsToJson(const PipeConfig& config);
 // Applies the fields present in `settings` (400 on unknown fields or bad values).
 PipeConfig ApplySettings(const PipeConfig& config, const nlohmann::json& settings);

@@ -28,7 +28,10 @@ json Schemas() {
            {"publicationName", Str()},
            {"replicationSlotName", Str()},
            {"replicationMode", {{"type", "string"}, {"enum", {"cdc", "snapshot", "cdc_only"}}}},
-           {"deleteOnMerge", {{"type", "boolean"}}}});
+           {"deleteOnMerge", {{"type", "boolean"}}},
+           {"snapshotNumRowsPerPartition", Int()},
+           {"initialLoadParallelism", Int()},
+           {"snapshotNumberOfParallelTables", Int()}});
   json mapping = Obj({{"sourceSchemaName", Str()},
                       {"sourceTable", Str()},
                       {"targetTable", Str()},
@@ -53,6 +56,11 @@ json Schemas() {
                                {"source", Obj({{"postgres", postgres}})},
                                {"destination", destination}},
                               {"name", "source", "destination"})},
+      {"ClickPipePatch",
+       Obj({{"source", Obj({{"postgres", Obj({{"tableMappingsToAdd", ArrayOf(mapping)},
+                                              {"tableMappingsToRemove", ArrayOf(mapping)}})}},
+                           {"postgres"})}},
+           {"source"})},
       {"ClickPipe", Obj({{"id", Str()},
                          {"name", Str()},
                          {"state", states},

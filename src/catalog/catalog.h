@@ -70,6 +70,8 @@ class Catalog {
   ~Catalog();
   Catalog(const Catalog&) = delete;
   Catalog& operator=(const Catalog&) = delete;
+  // The file, for another thread to open its own Catalog on.
+  const std::string& path() const;
 
   // Creates the pipe in Provisioning (and records that first transition with from == to ==
   // Provisioning). Throws if the name exists.
@@ -102,6 +104,9 @@ class Catalog {
   void MarkTableSnapshotDone(int64_t pipe_id, const std::string& source_schema,
                              const std::string& source_table, int64_t rows);
   void ResetTablesSnapshot(int64_t pipe_id);
+  // Forgets one table of the pipe: its record and its load plan (sqlite_catalog_snapshot.cpp).
+  void RemoveTable(int64_t pipe_id, const std::string& source_schema,
+                   const std::string& source_table);
 
   // Initial-load plans (sqlite_catalog_snapshot.cpp).
   // Replaces the plan of one table with `plan` (its partitions as given) and sets the table's

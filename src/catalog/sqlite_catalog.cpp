@@ -94,6 +94,7 @@ PipeRecord ReadPipe(const Statement& st) {
 }  // namespace
 
 Catalog::Catalog(const std::string& path) : impl_(new Impl) {
+  impl_->path = path;
   // Created 0600 before SQLite opens it: the file holds passwords.
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT, 0600);
   if (fd < 0) {
@@ -232,6 +233,8 @@ void Catalog::UpdateConfig(int64_t pipe_id, const std::string& config_json) {
       .Bind(3, pipe_id)
       .Run();
 }
+
+const std::string& Catalog::path() const { return impl_->path; }
 
 void Catalog::DeletePipe(int64_t pipe_id) {
   // Foreign keys cascade to history, tables and properties.

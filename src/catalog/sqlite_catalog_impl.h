@@ -4,12 +4,15 @@
 
 #include <sqlite3.h>
 
+#include <string>
+
 #include "catalog/catalog.h"
 
 namespace pg2ch {
 
 struct Catalog::Impl {
   sqlite3* db = nullptr;
+  std::string path;
 };
 
 }  // namespace pg2ch

@@ -165,4 +165,19 @@ void Catalog::ResetSnapshotPlans(int64_t pipe_id) {
   });
 }
 
+void Catalog::RemoveTable(int64_t pipe_id, const std::string& source_schema,
+                          const std::string& source_table) {
+  sqlite3* db = impl_->db;
+  EnsureSchema(db);
+  InTransaction(db, [&] {
+    for (const char* sql :
+         {"DELETE FROM snapshot_partitions WHERE pipe_id = ? AND source_schema = ? AND "
+          "source_table = ?",
+          "DELETE FROM snapshot_tables WHERE pipe_id = ? AND source_schema = ? AND source_table = "
+          "?",
+          "DELETE FROM pipe_tables WHERE pipe_id = ? AND source_schema = ? AND source_table = ?"})
+      Statement(db, sql).Bind(1, pipe_id).Bind(2, source_schema).Bind(3, source_table).Run();
+  });
+}
+
 }  // namespace pg2ch

@@ -97,6 +97,24 @@ int Show(const ClientOptions& o, const Reply& r, const std::function<void(const 
   return 0;
 }
 
+// "schema.table" or "table" (schema public), optionally "=target_table", as an API table mapping.
+json TableMappingArg(const std::string& arg) {
+  std::string source = arg, target;
+  if (auto eq = arg.find('='); eq != std::string::npos) {
+    source = arg.substr(0, eq);
+    target = arg.substr(eq + 1);
+  }
+  std::string schema = "public", table = source;
+  if (auto dot = source.find('.'); dot != std::string::npos) {
+    schema = source.substr(0, dot);
+    table = source.substr(dot + 1);
+  }
+  if (table.empty()) ThrowFatal("expected schema.table[=target], got \"" + arg + "\"");
+  json m = {{"sourceSchemaName", schema}, {"sourceTable", table}};
+  if (!target.empty()) m["targetTable"] = target;
+  return m;
+}
+
 }  // namespace
 
 Command AddPipeCommands(CLI::App& app) {
@@ -125,6 +143,18 @@ Command AddPipeCommands(CLI::App& app) {
     by_id[name]->add_option("id", *id, "pipe id")->required();
   }
   by_id["settings"]->add_option("--set", *sets, "syncIntervalSeconds=5, pullBatchSize=50000, ...");
+  auto tables = std::make_shared<std::vector<std::string>>();
+  for (const char* name : {"add-tables", "remove-tables"}) {
+    bool add = std::string(name) == "add-tables";
+    by_id[name] = pipe->add_subcommand(
+        name, add ? "add tables to a Running or Paused pipe (they are loaded while CDC goes on)"
+                  : "remove tables from a Running or Paused pipe (ClickHouse tables are kept)");
+    by_id[name]->add_option("id", *id, "pipe id")->required();
+    by_id[name]
+        ->add_option("tables", *tables,
+                     add ? "schema.table, or schema.table=target_table" : "schema.table")
+        ->required();
+  }
 
   return [=]() -> int {
     if (!*pipe) return -1;
@@ -157,6 +187,15 @@ Command AddPipeCommands(CLI::App& app) {
           std::cout << Text(t["at"]) << "  " << Text(t["from"]) << " -> " << Text(t["to"]) << "  "
                     << Text(t["reason"]) << "\n";
       });
+    for (const char* command : {"add-tables", "remove-tables"})
+      if (*by_id.at(command)) {
+        json mappings = json::array();
+        for (const std::string& arg : *tables) mappings.push_back(TableMappingArg(arg));
+        std::string key =
+            std::string(command) == "add-tables" ? "tableMappingsToAdd" : "tableMappingsToRemove";
+        json body = {{"source", {{"postgres", {{key, mappings}}}}}};
+        return Show(*o, Call(*o, "PATCH", path, body.dump()), PrintPipe);
+      }
     if (*by_id.at("settings")) {
       auto print = [](const json& s) {
         for (const auto& [k, v] : s.items()) std::cout << k << ": " << Text(v) << "\n";

@@ -10,6 +10,7 @@
 #include <chrono>
 
 #include "common/error.h"
+#include "pipe/added_table_loader.h"
 #include "pipe/pipe_context.h"
 #include "source/postgres/pgoutput_decoder.h"
 #include "source/postgres/replication_setup.h"
@@ -33,9 +34,17 @@ void CheckSlotUsable(PgConnection& pg, const PipeConfig& cfg) {
   CheckPublicationExists(pg, cfg.publication);
 }
 
-}  // namespace
+bool TouchesLoadingTable(const std::vector<Transaction>& batch, const AddedTableLoader* loader) {
+  if (loader == nullptr || loader->Complete()) return false;
+  for (const Transaction& t : batch)
+    for (const RowChange& c : t.changes)
+      if (loader->Loading(c.relid)) return true;
+  return false;
+}
 
-std::optional<PipeState> RunCdc(PipeContext& ctx) {
+// Streams changes into ClickHouse until a stop request; with a `loader`, until its load is done
+// too (then Running).
+std::optional<PipeState> StreamChanges(PipeContext& ctx, AddedTableLoader* loader) {
   const PipeConfig& cfg = ctx.config;
   {
     auto pg = PgConnection::Connect(cfg.source, false);
@@ -63,6 +72,13 @@ std::optional<PipeState> RunCdc(PipeContext& ctx) {
 
   auto flush = [&] {
     if (batch.empty()) return;
+    if (TouchesLoadingTable(batch, loader)) {
+      // Unchanged TOAST values and TRUNCATEs need the loaded rows first. A stop meanwhile
+      // leaves the batch unconfirmed: the next start replays it.
+      if (!loader->Wait(ctx.stop_requested)) return;
+      loader->RethrowIfFailed();
+      if (!loader->Complete()) return;
+    }
     Lsn end = batch_end;
     sink.ApplyTransactions(batch);  // returns when ClickHouse holds every row
     ctx.catalog.SetCheckpoint(ctx.pipe_id, end);
@@ -94,6 +110,14 @@ std::optional<PipeState> RunCdc(PipeContext& ctx) {
 
   auto last_report = Clock::now();
   while (!ctx.stop_requested.load()) {
+    if (loader != nullptr && loader->Done()) {
+      loader->RethrowIfFailed();
+      if (loader->Complete()) {
+        flush();
+        spdlog::info("pipe {}: added tables loaded, CDC at {}", cfg.name, FormatLsn(durable));
+        return PipeState::kRunning;
+      }
+    }
     auto now = Clock::now();
     auto wait = std::chrono::milliseconds(100);
     if (!batch.empty() && !assembler.in_transaction()) {
@@ -143,6 +167,24 @@ std::optional<PipeState> RunCdc(PipeContext& ctx) {
   flush();
   spdlog::info("pipe {}: CDC stopped at {}", cfg.name, FormatLsn(durable));
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<PipeState> RunCdc(PipeContext& ctx) { return StreamChanges(ctx, nullptr); }
+
+std::optional<PipeState> RunCdcWhileLoading(PipeContext& ctx) {
+  std::vector<DestinationTable> pending;
+  std::vector<TableRecord> records = ctx.catalog.Tables(ctx.pipe_id);
+  for (const DestinationTable& t : ctx.tables)
+    for (const TableRecord& r : records)
+      if (r.source_schema == t.source.schema && r.source_table == t.source.name && !r.snapshot_done)
+        pending.push_back(t);
+  if (pending.empty()) return PipeState::kRunning;
+  spdlog::info("pipe {}: loading {} added table(s) while CDC goes on", ctx.config.name,
+               pending.size());
+  AddedTableLoader loader(ctx, std::move(pending));
+  return StreamChanges(ctx, &loader);
 }
 
 }  // namespace pg2ch

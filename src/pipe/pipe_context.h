@@ -29,5 +29,13 @@ struct PipeContext {
 std::optional<PipeState> RunSetup(PipeContext& ctx);
 std::optional<PipeState> RunSnapshot(PipeContext& ctx);
 std::optional<PipeState> RunCdc(PipeContext& ctx);
+// Snapshot after tables were added: CDC for every table while the added ones load (Running once
+// they are loaded; see table_changes.h).
+std::optional<PipeState> RunCdcWhileLoading(PipeContext& ctx);
+
+// Copies the partitions of ctx.tables not copied yet (planning tables that have no plan) under
+// a fresh TEMPORARY slot's exported snapshot, whose consistent point is their version: a resumed
+// initial load, or tables added to a running pipe. False when a stop came first.
+bool CopyPendingUnderTemporarySlot(PipeContext& ctx);
 
 }  // namespace pg2ch

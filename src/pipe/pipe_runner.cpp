@@ -11,6 +11,7 @@
 #include "pipe/resume_state.h"
 #include "pipe/resync_phase.h"
 #include "pipe/source_table_json.h"
+#include "pipe/table_changes.h"
 
 namespace pg2ch {
 namespace {
@@ -59,9 +60,8 @@ PipeState PipeRunner::Run() {
     try {
       if (ctx.tables.empty() && state != PipeState::kProvisioning && state != PipeState::kSetup) {
         for (const auto& t : catalog_.Tables(ctx.pipe_id))
-          ctx.tables.push_back(
-              {SourceTableFromJson(t.schema_json), config_.destination.database, t.target_table,
-               config_.delete_on_merge});
+          ctx.tables.push_back({SourceTableFromJson(t.schema_json), config_.destination.database,
+                                t.target_table, config_.delete_on_merge});
       }
       std::optional<PipeState> next;
       std::string reason;
@@ -76,16 +76,29 @@ PipeState PipeRunner::Run() {
           break;
         case PipeState::kSnapshot:
           if (ResyncRequested(ctx)) {
+            if (!PendingTableChanges(catalog_, ctx.pipe_id, config_).empty()) {
+              RunModify(ctx);  // tables changed while paused: resync the pipe as now defined
+              continue;
+            }
+            FinishLoadingAddedTables(ctx);  // the resync loads every table anyway
             PrepareResync(ctx);
             PipeContext twin = ctx;  // the same pipe, loading into the _resync tables
             twin.tables = ResyncTargets(ctx.tables);
             next = RunSnapshot(twin);
             if (next == PipeState::kRunning) next = PipeState::kResync;
             reason = "resync load into _resync tables complete";
+          } else if (LoadingAddedTables(ctx)) {
+            next = RunCdcWhileLoading(ctx);
+            if (next) FinishLoadingAddedTables(ctx);
+            reason = "added tables loaded (CDC went on meanwhile)";
           } else {
             next = RunSnapshot(ctx);
             reason = "initial load complete";
           }
+          break;
+        case PipeState::kModifying:
+          next = RunModify(ctx);
+          reason = "table changes applied";
           break;
         case PipeState::kResync:
           SwapResyncTables(ctx);
@@ -93,7 +106,12 @@ PipeState PipeRunner::Run() {
           reason = "_resync tables swapped in";
           break;
         case PipeState::kRunning:
-          next = RunCdc(ctx);
+          if (!PendingTableChanges(catalog_, ctx.pipe_id, config_).empty()) {
+            next = PipeState::kModifying;  // the definition changed while the pipe was down
+            reason = "tables changed";
+          } else {
+            next = RunCdc(ctx);
+          }
           break;
         default:
           ThrowFatal("pg2ch run cannot drive a pipe in state " + std::string(StateName(state)));

@@ -23,7 +23,7 @@ constexpr std::array<std::pair<PipeState, std::string_view>, 10> kNames = {{
 
 // Every allowed transition of the lifecycle spec. Anything may fail; Failed is left only by a
 // start (back to where the work was) or a resync (through Snapshot).
-constexpr std::array<std::pair<PipeState, PipeState>, 23> kTransitions = {{
+constexpr std::array<std::pair<PipeState, PipeState>, 25> kTransitions = {{
     {S::kProvisioning, S::kSetup},  {S::kSetup, S::kSnapshot},  // snapshot and snapshot+CDC pipes
     {S::kSetup, S::kRunning},                                   // CDC-only pipes
     {S::kSnapshot, S::kRunning},                                // initial load done, CDC starts
@@ -33,7 +33,9 @@ constexpr std::array<std::pair<PipeState, PipeState>, 23> kTransitions = {{
     {S::kRunning, S::kSnapshot},   // tables added, or resync started
     {S::kRunning, S::kModifying},  // tables removed
     {S::kModifying, S::kRunning},   {S::kPausing, S::kPaused},  {S::kPaused, S::kRunning},
-    {S::kPaused, S::kSnapshot},  // resume an unfinished load, or resync
+    {S::kModifying, S::kSnapshot},  // removed tables gone, added tables to load
+    {S::kPaused, S::kModifying},    // tables changed while paused, applied on start
+    {S::kPaused, S::kSnapshot},     // resume an unfinished load, or resync
     {S::kFailed, S::kRunning},      {S::kFailed, S::kSnapshot}, {S::kFailed, S::kSetup},
     {S::kProvisioning, S::kFailed}, {S::kSetup, S::kFailed},    {S::kSnapshot, S::kFailed},
     {S::kRunning, S::kFailed},      {S::kResync, S::kFailed},

@@ -27,21 +27,48 @@ void CheckSlot(PgConnection& pg, const PipeConfig& c, std::vector<std::string>& 
     problems.push_back("no free replication slot on the source (max_replication_slots is used up)");
 }
 
+// Reads each table (exists, has a key) and maps each column's type; collects the problems.
+std::vector<SourceTable> CheckTables(PgConnection& pg, const std::optional<ServerCaps>& caps,
+                                     const std::vector<TableMapping>& mappings,
+                                     std::vector<std::string>& problems) {
+  std::vector<SourceTable> tables;
+  for (const auto& m : mappings) {
+    try {
+      SourceTable t = ReadSourceTable(pg, m.source_schema, m.source_table);
+      if (caps)
+        for (const auto& col : t.columns) {
+          try {
+            MapColumnType(t.QualifiedName(), col, *caps);
+          } catch (const PipeError& e) {
+            problems.push_back(e.what());
+          }
+        }
+      tables.push_back(std::move(t));
+    } catch (const PipeError& e) {
+      if (e.retryable()) throw;
+      problems.push_back(e.what());
+    }
+  }
+  return tables;
+}
+
+std::optional<ServerCaps> DestinationCaps(const PipeConfig& c, std::vector<std::string>& problems) {
+  try {
+    return ClickHouseClient(c.destination).Caps();
+  } catch (const PipeError& e) {
+    problems.push_back(e.what());
+    return std::nullopt;
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> ValidatePipe(const PipeConfig& c) {
   std::vector<std::string> problems;
-  std::unique_ptr<ClickHouseClient> ch;
-  std::optional<ServerCaps> caps;
-  try {
-    ch = std::make_unique<ClickHouseClient>(c.destination);
-    caps = ch->Caps();
-    if (c.delete_on_merge && !caps->replacing_is_deleted)
-      problems.push_back("delete_on_merge needs ClickHouse 23.2 or later; the destination runs " +
-                         caps->version);
-  } catch (const PipeError& e) {
-    problems.push_back(e.what());
-  }
+  std::optional<ServerCaps> caps = DestinationCaps(c, problems);
+  if (caps && c.delete_on_merge && !caps->replacing_is_deleted)
+    problems.push_back("delete_on_merge needs ClickHouse 23.2 or later; the destination runs " +
+                       caps->version);
 
   std::unique_ptr<PgConnection> pg;
   try {
@@ -59,24 +86,7 @@ std::vector<std::string> ValidatePipe(const PipeConfig& c) {
       }
       CheckSlot(*pg, c, problems);
     }
-    std::vector<SourceTable> tables;
-    for (const auto& m : c.tables) {
-      try {
-        SourceTable t = ReadSourceTable(*pg, m.source_schema, m.source_table);
-        if (caps)
-          for (const auto& col : t.columns) {
-            try {
-              MapColumnType(t.QualifiedName(), col, *caps);
-            } catch (const PipeError& e) {
-              problems.push_back(e.what());
-            }
-          }
-        tables.push_back(std::move(t));
-      } catch (const PipeError& e) {
-        if (e.retryable()) throw;
-        problems.push_back(e.what());
-      }
-    }
+    std::vector<SourceTable> tables = CheckTables(*pg, caps, c.tables, problems);
     if (c.mode != ReplicationMode::kSnapshotOnly &&
         !pg->Query("SELECT 1 FROM pg_publication WHERE pubname = " + PgLiteral(c.publication))
              .empty()) {
@@ -86,6 +96,27 @@ std::vector<std::string> ValidatePipe(const PipeConfig& c) {
         problems.push_back(e.what());
       }
     }
+  } catch (const PipeError& e) {
+    problems.push_back(e.what());
+  }
+  return problems;
+}
+
+std::vector<std::string> ValidateAddedTables(const PipeConfig& c,
+                                             const std::vector<TableMapping>& added,
+                                             bool publication_owned) {
+  std::vector<std::string> problems;
+  std::optional<ServerCaps> caps = DestinationCaps(c, problems);
+  try {
+    auto pg = PgConnection::Connect(c.source, false);
+    std::vector<SourceTable> tables = CheckTables(*pg, caps, added, problems);
+    if (!publication_owned)
+      for (const SourceTable& t : tables)
+        if (!PublicationIncludes(*pg, c.publication, t))
+          problems.push_back("publication \"" + c.publication + "\" does not include " +
+                             t.QualifiedName() +
+                             " (pg2ch did not create it: add the table with ALTER PUBLICATION "
+                             "... ADD TABLE first)");
   } catch (const PipeError& e) {
     problems.push_back(e.what());
   }

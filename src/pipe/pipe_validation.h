@@ -14,4 +14,10 @@ namespace pg2ch {
 // the servers or tables; those are what it reports.
 std::vector<std::string> ValidatePipe(const PipeConfig& config);
 
+// The same checks for tables to add to an existing pipe; a publication pg2ch did not create must
+// include them already.
+std::vector<std::string> ValidateAddedTables(const PipeConfig& config,
+                                             const std::vector<TableMapping>& added,
+                                             bool publication_owned);
+
 }  // namespace pg2ch

@@ -39,7 +39,6 @@ namespace {
 struct LoadSnapshot {
   std::unique_ptr<PgConnection> exporter;
   SnapshotRun run;
-  bool resume = false;
 };
 
 std::vector<SourceTable> Sources(const PipeContext& ctx) {
@@ -73,24 +72,13 @@ LoadSnapshot FreshSlotSnapshot(PipeContext& ctx) {
   return s;
 }
 
-// Snapshot and CDC: resume under a temporary slot when the pipe's slot and V0 survive.
-LoadSnapshot CdcSnapshot(PipeContext& ctx, PgConnection& pg) {
+// Snapshot and CDC: true when the pipe's slot and V0 survive, so the load can resume under a
+// temporary slot; otherwise clears the way for a load from the beginning.
+bool CanResume(PipeContext& ctx, PgConnection& pg) {
   const PipeConfig& cfg = ctx.config;
   Lsn v0 = ctx.Record().snapshot_lsn;
   std::optional<SlotInfo> slot = FindSlot(pg, cfg.slot);
-  if (slot && v0 != 0 && slot->wal_status != "lost") {
-    LoadSnapshot s;
-    s.resume = true;
-    s.exporter = PgConnection::Connect(cfg.source, true);
-    std::string temp = cfg.slot.substr(0, 40) + "_resume_" + std::to_string(getpid());
-    CreatedSlot created = CreateTemporarySlotWithSnapshot(*s.exporter, temp);
-    s.run = {created.snapshot_name, created.consistent_point};
-    spdlog::info(
-        "pipe {}: resuming the snapshot: slot {} stays at {}; partitions left are copied "
-        "under temporary slot {}'s snapshot at {}",
-        cfg.name, cfg.slot, FormatLsn(v0), temp, FormatLsn(created.consistent_point));
-    return s;
-  }
+  if (slot && v0 != 0 && slot->wal_status != "lost") return true;
   if (slot) {
     if (v0 == 0)
       ThrowFatal("replication slot \"" + cfg.slot +
@@ -103,7 +91,7 @@ LoadSnapshot CdcSnapshot(PipeContext& ctx, PgConnection& pg) {
     spdlog::warn("pipe {}: slot {} disappeared during the snapshot; starting over", cfg.name,
                  cfg.slot);
   }
-  return FreshSlotSnapshot(ctx);
+  return false;
 }
 
 // Snapshot only: always from the beginning, under a snapshot this connection exports.
@@ -118,19 +106,45 @@ LoadSnapshot StandaloneSnapshot(PipeContext& ctx, PgConnection& pg) {
 
 }  // namespace
 
+bool CopyPendingUnderTemporarySlot(PipeContext& ctx) {
+  const PipeConfig& cfg = ctx.config;
+  auto exporter = PgConnection::Connect(cfg.source, true);
+  std::string temp = cfg.slot.substr(0, 40) + "_load_" + std::to_string(getpid());
+  CreatedSlot created = CreateTemporarySlotWithSnapshot(*exporter, temp);
+  spdlog::info(
+      "pipe {}: partitions left of {} table(s) are copied under temporary slot {}'s "
+      "snapshot at {}",
+      cfg.name, ctx.tables.size(), temp, FormatLsn(created.consistent_point));
+  auto pg = PgConnection::Connect(cfg.source, false);
+  BeginSnapshotSession(*pg, created.snapshot_name, Sources(ctx));
+  std::vector<TableJob> jobs = PrepareSnapshotPlans(*pg, ctx, true);
+  if (ctx.stop_requested.load()) return false;
+  if (!CopySnapshotPartitions(ctx, jobs, {created.snapshot_name, created.consistent_point}))
+    return false;
+  pg->Exec("COMMIT");
+  return true;  // the temporary slot goes with `exporter`
+}
+
 std::optional<PipeState> RunSnapshot(PipeContext& ctx) {
   const PipeConfig& cfg = ctx.config;
   bool with_cdc = cfg.mode != ReplicationMode::kSnapshotOnly;
   // The coordinator: plans under the snapshot and holds the tables' locks until the end.
   auto pg = PgConnection::Connect(cfg.source, false);
-  LoadSnapshot snapshot = with_cdc ? CdcSnapshot(ctx, *pg) : StandaloneSnapshot(ctx, *pg);
+  if (with_cdc && CanResume(ctx, *pg)) {
+    spdlog::info("pipe {}: resuming the snapshot: slot {} stays at {}", cfg.name, cfg.slot,
+                 FormatLsn(ctx.Record().snapshot_lsn));
+    pg.reset();
+    if (!CopyPendingUnderTemporarySlot(ctx)) return std::nullopt;
+    return PipeState::kRunning;
+  }
+  LoadSnapshot snapshot = with_cdc ? FreshSlotSnapshot(ctx) : StandaloneSnapshot(ctx, *pg);
   if (with_cdc) BeginSnapshotSession(*pg, snapshot.run.snapshot_name, Sources(ctx));
 
-  std::vector<TableJob> jobs = PrepareSnapshotPlans(*pg, ctx, snapshot.resume);
+  std::vector<TableJob> jobs = PrepareSnapshotPlans(*pg, ctx, false);
   if (ctx.stop_requested.load()) return std::nullopt;
   if (!CopySnapshotPartitions(ctx, jobs, snapshot.run)) return std::nullopt;
   pg->Exec("COMMIT");
-  snapshot.exporter.reset();  // a temporary slot goes with its connection
+  snapshot.exporter.reset();
   return with_cdc ? PipeState::kRunning : PipeState::kCompleted;
 }
 

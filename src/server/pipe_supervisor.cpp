@@ -9,6 +9,7 @@
 #include "pipe/pipe_runner.h"
 #include "pipe/resume_state.h"
 #include "pipe/resync_phase.h"
+#include "pipe/table_changes.h"
 #include "source/postgres/pg_connection.h"
 #include "source/postgres/replication_setup.h"
 
@@ -128,8 +129,15 @@ PipeState PipeSupervisor::Start(int64_t pipe_id) {
     JoinWorker(pipe_id);
   }
   PipeState resume = ResumeState(catalog, pipe_id);
-  TransitionOrConflict(catalog, pipe_id, s, resume,
-                       s == PipeState::kFailed ? "restarted after failure" : "resumed");
+  std::string reason = s == PipeState::kFailed ? "restarted after failure" : "resumed";
+  if (s == PipeState::kPaused &&
+      !PendingTableChanges(catalog, pipe_id,
+                           ParsePipeConfig(RequirePipe(catalog, pipe_id).config_json))
+           .empty()) {
+    resume = PipeState::kModifying;
+    reason = "resumed; tables changed while paused";
+  }
+  TransitionOrConflict(catalog, pipe_id, s, resume, reason);
   Spawn(pipe_id);
   return resume;
 }
@@ -145,6 +153,23 @@ PipeState PipeSupervisor::Resync(int64_t pipe_id) {
   TransitionOrConflict(catalog, pipe_id, s, PipeState::kSnapshot, "resync requested");
   Spawn(pipe_id);
   return PipeState::kSnapshot;
+}
+
+PipeState PipeSupervisor::ChangeTables(int64_t pipe_id, const PipeConfig& config) {
+  Catalog catalog(catalog_path_);
+  std::lock_guard lock(mu_);
+  RequireState(catalog, pipe_id, {PipeState::kRunning, PipeState::kPaused}, "change the tables of");
+  JoinWorker(pipe_id);  // CDC writes and checkpoints its batch; the state stays as it was
+  PipeState s = RequirePipe(catalog, pipe_id).state;
+  catalog.UpdateConfig(pipe_id, PipeConfigToJson(config));
+  if (s == PipeState::kPaused) return s;
+  TableChanges changes = PendingTableChanges(catalog, pipe_id, config);
+  std::string reason = "tables changed:";
+  for (const auto& m : changes.added) reason += " +" + m.source_schema + "." + m.source_table;
+  for (const auto& t : changes.removed) reason += " -" + t.source_schema + "." + t.source_table;
+  TransitionOrConflict(catalog, pipe_id, s, PipeState::kModifying, reason);
+  Spawn(pipe_id);
+  return PipeState::kModifying;
 }
 
 void PipeSupervisor::UpdateConfig(int64_t pipe_id, const PipeConfig& config) {

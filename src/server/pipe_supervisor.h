@@ -44,6 +44,11 @@ class PipeSupervisor {
   PipeState Start(int64_t pipe_id);
   // Running/Paused/Failed -> Snapshot (into _resync tables) -> Resync (swap) -> Running.
   PipeState Resync(int64_t pipe_id);
+  // Tables added or removed (config: the pipe's definition with its new table list, validated).
+  // Running: the worker writes and checkpoints its batch, then Modifying -> (Snapshot while the
+  // added tables load and CDC goes on) -> Running. Paused: applied on the next start. 409 in
+  // other states.
+  PipeState ChangeTables(int64_t pipe_id, const PipeConfig& config);
   // Settings change only while Paused (409 otherwise); applied on the next start.
   void UpdateConfig(int64_t pipe_id, const PipeConfig& config);
   // Stops the pipe, drops its slot (and its publication if pg2ch created it), forgets it.

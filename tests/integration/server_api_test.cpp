@@ -90,6 +90,40 @@ TEST_P(ServerApi, StopStartWithExactHistoryAndIllegalTransitionsRefused) {
   EXPECT_EQ(server.Terminate(), 0) << server.Log();
 }
 
+// Stop in Snapshot pauses the load after the partitions in flight; start resumes it there.
+TEST_P(ServerApi, StopDuringSnapshotPausesTheLoadAndStartResumesIt) {
+  TestDatabases dbs = NewDatabases("api_snapstop");
+  CreateTable(dbs, "t", 150000);
+  ServerProcess server(Dir(PipeName("snapstop")));
+  server.Start();
+  json body = CreateBody(dbs, PipeName("snapstop"), {"t"},
+                         {{"snapshotNumRowsPerPartition", 2000}, {"initialLoadParallelism", 1}});
+  auto created = server.Call("POST", "/v1/clickpipes", body.dump());
+  ASSERT_EQ(created.status, 201) << created.raw;
+  std::string id = created.body["id"];
+  std::string path = "/v1/clickpipes/" + id;
+  auto copied = [&] { return server.Call("GET", path).body["rowsCopied"].get<int64_t>(); };
+  ASSERT_TRUE(WaitUntil(60, [&] { return copied() >= 4000; })) << server.Log();
+  auto stopped = server.Call("PATCH", path + "/state", R"({"command": "stop"})");
+  ASSERT_EQ(stopped.status, 200) << stopped.raw;
+  ASSERT_TRUE(server.WaitForState(id, "Paused", 30)) << server.Log();
+  int64_t at_pause = copied();
+  ASSERT_LT(at_pause, 150000) << "the load finished before the stop";
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(copied(), at_pause);  // nothing is copied while Paused
+
+  auto started = server.Call("PATCH", path + "/state", R"({"command": "start"})");
+  ASSERT_EQ(started.status, 200) << started.raw;
+  EXPECT_EQ(started.body["state"], "Snapshot");
+  ASSERT_TRUE(server.WaitForState(id, "Running", 120)) << server.Log();
+  EXPECT_EQ(WaitForEqual(dbs, "t", "t", Columns(), "id", 60), "") << server.Log();
+  EXPECT_EQ(copied(), 150000);  // every partition counted once
+  std::vector<std::string> expected = {"Provisioning", "Setup",    "Snapshot", "Pausing",
+                                       "Paused",       "Snapshot", "Running"};
+  EXPECT_EQ(StatesOf(server.Call("GET", path + "/history")), expected);
+  EXPECT_EQ(server.Terminate(), 0) << server.Log();
+}
+
 TEST_P(ServerApi, PauseUnderWriteLoadThenResumeCatchesUp) {
   TestDatabases dbs = NewDatabases("api_pause");
   CreateTable(dbs, "t", 1000);
@@ -334,6 +368,7 @@ TEST_F(ServerApiOnce, OpenApiDocumentListsExactlyTheServedRoutes) {
                                     "delete /v1/clickpipes/{id}",
                                     "get /v1/clickpipes/{id}/settings",
                                     "put /v1/clickpipes/{id}/settings",
+                                    "patch /v1/clickpipes/{id}",
                                     "patch /v1/clickpipes/{id}/state",
                                     "get /v1/clickpipes/{id}/history"};
   EXPECT_EQ(documented, expected);
@@ -404,6 +439,28 @@ TEST(ServerCli, PipeCommandsDriveTheServer) {
   EXPECT_EQ(nlohmann::json::parse(out)["state"], "Paused") << out;
   out = cli({"history", "1"}, &code);
   EXPECT_NE(out.find("Pausing -> Paused"), std::string::npos) << out;
+
+  // Tables changed while Paused take effect on start: Modifying, then Snapshot for the load.
+  CreateTable(dbs, "u", 30);
+  out = cli({"add-tables", "1", "public.u=u_copy"}, &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("state:       Paused"), std::string::npos) << out;
+  out = cli({"add-tables", "1", "public.u"}, &code);
+  EXPECT_EQ(code, 1);
+  EXPECT_NE(out.find("public.u is in the pipe already"), std::string::npos) << out;
+  ASSERT_EQ(cli({"start", "1"}), "cli: Modifying\n");
+  ASSERT_TRUE(server.WaitForState("1", "Running", 60)) << server.Log();
+  EXPECT_EQ(WaitForEqual(dbs, "u", "u_copy", Columns(), "id", 60), "") << server.Log();
+  out = cli({"remove-tables", "1", "public.t"}, &code);
+  EXPECT_EQ(code, 0) << out;
+  ASSERT_TRUE(server.WaitForState("1", "Running", 60)) << server.Log();
+  out = cli({"get", "1"}, &code);
+  EXPECT_NE(out.find("table:       public.u -> u_copy"), std::string::npos) << out;
+  EXPECT_EQ(out.find("public.t ->"), std::string::npos) << out;
+  out = cli({"history", "1"}, &code);
+  EXPECT_NE(out.find("Paused -> Modifying"), std::string::npos) << out;
+  EXPECT_NE(out.find("Modifying -> Snapshot"), std::string::npos) << out;
+  EXPECT_NE(out.find("Running -> Modifying  tables changed: -public.t"), std::string::npos) << out;
   out = cli({"delete", "1"}, &code);
   EXPECT_EQ(code, 0) << out;
   EXPECT_EQ(server.Call("GET", "/v1/clickpipes").body["result"].size(), 0u);

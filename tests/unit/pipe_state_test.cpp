@@ -37,6 +37,8 @@ TEST(PipeState, LifecyclePathsOfTheSpec) {
   // modify, resync
   EXPECT_TRUE(IsAllowedTransition(S::kRunning, S::kModifying));
   EXPECT_TRUE(IsAllowedTransition(S::kModifying, S::kRunning));
+  EXPECT_TRUE(IsAllowedTransition(S::kModifying, S::kSnapshot));  // added tables to load
+  EXPECT_TRUE(IsAllowedTransition(S::kPaused, S::kModifying));    // tables changed while paused
   EXPECT_TRUE(IsAllowedTransition(S::kSnapshot, S::kResync));
   EXPECT_TRUE(IsAllowedTransition(S::kResync, S::kRunning));
   // recovery from Failed

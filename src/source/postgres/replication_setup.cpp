@@ -31,16 +31,40 @@ bool EnsurePublication(PgConnection& conn, const std::string& publication,
     return true;
   }
   std::string missing;
-  for (const auto& t : tables) {
-    auto in = conn.Query(
-        "SELECT 1 FROM pg_publication_tables WHERE pubname = " + PgLiteral(publication) +
-        " AND schemaname = " + PgLiteral(t.schema) + " AND tablename = " + PgLiteral(t.name));
-    if (in.empty()) missing += (missing.empty() ? "" : ", ") + t.QualifiedName();
-  }
+  for (const auto& t : tables)
+    if (!PublicationIncludes(conn, publication, t))
+      missing += (missing.empty() ? "" : ", ") + t.QualifiedName();
   if (!missing.empty())
     ThrowFatal("publication \"" + publication + "\" exists but does not include " + missing +
                " (ALTER PUBLICATION ... ADD TABLE, or let pg2ch create its own publication)");
   return false;
+}
+
+static bool Includes(PgConnection& conn, const std::string& publication, const std::string& schema,
+                     const std::string& name) {
+  return !conn.Query(
+                  "SELECT 1 FROM pg_publication_tables WHERE pubname = " + PgLiteral(publication) +
+                  " AND schemaname = " + PgLiteral(schema) + " AND tablename = " + PgLiteral(name))
+              .empty();
+}
+
+bool PublicationIncludes(PgConnection& conn, const std::string& publication,
+                         const SourceTable& table) {
+  return Includes(conn, publication, table.schema, table.name);
+}
+
+void AddTableToPublication(PgConnection& conn, const std::string& publication,
+                           const SourceTable& table) {
+  if (Includes(conn, publication, table.schema, table.name)) return;
+  conn.Exec("ALTER PUBLICATION " + PgIdent(publication) + " ADD TABLE " + PgIdent(table.schema) +
+            "." + PgIdent(table.name));
+}
+
+void DropTableFromPublication(PgConnection& conn, const std::string& publication,
+                              const std::string& schema, const std::string& name) {
+  if (!Includes(conn, publication, schema, name)) return;
+  conn.Exec("ALTER PUBLICATION " + PgIdent(publication) + " DROP TABLE " + PgIdent(schema) + "." +
+            PgIdent(name));
 }
 
 void CheckPublicationExists(PgConnection& conn, const std::string& publication) {

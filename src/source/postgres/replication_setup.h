@@ -25,6 +25,13 @@ void CheckWalLevel(PgConnection& conn);
 // Returns true when it created the publication.
 bool EnsurePublication(PgConnection& conn, const std::string& publication,
                        const std::vector<SourceTable>& tables);
+bool PublicationIncludes(PgConnection& conn, const std::string& publication,
+                         const SourceTable& table);
+// ALTER PUBLICATION ... ADD TABLE / DROP TABLE, each skipped when already so (repeatable).
+void AddTableToPublication(PgConnection& conn, const std::string& publication,
+                           const SourceTable& table);
+void DropTableFromPublication(PgConnection& conn, const std::string& publication,
+                              const std::string& schema, const std::string& name);
 // kFatal if the publication is gone (checked before CDC starts, so the error is clear).
 void CheckPublicationExists(PgConnection& conn, const std::string& publication);
 

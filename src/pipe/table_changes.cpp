@@ -1,0 +1,109 @@
+#include "pipe/table_changes.h"
+
+#include <spdlog/spdlog.h>
+
+#include "common/error.h"
+#include "common/sql_quote.h"
+#include "pipe/source_table_json.h"
+#include "source/postgres/replication_setup.h"
+#include "source/postgres/schema_reader.h"
+
+namespace pg2ch {
+namespace {
+
+constexpr const char* kLoadingProperty = "loading_added_tables";
+
+bool SameSource(const TableMapping& m, const TableRecord& t) {
+  return m.source_schema == t.source_schema && m.source_table == t.source_table;
+}
+
+void RemoveTables(PipeContext& ctx, PgConnection& pg, const std::vector<TableRecord>& removed) {
+  bool owned = ctx.catalog.GetProperty(ctx.pipe_id, "publication_owned") == "1";
+  for (const TableRecord& t : removed) {
+    // A publication the user made is theirs to change; its other changes are simply ignored.
+    if (owned)
+      DropTableFromPublication(pg, ctx.config.publication, t.source_schema, t.source_table);
+    ctx.catalog.RemoveTable(ctx.pipe_id, t.source_schema, t.source_table);
+    spdlog::info("pipe {}: table {}.{} removed (ClickHouse table {} kept)", ctx.config.name,
+                 t.source_schema, t.source_table, t.target_table);
+  }
+}
+
+// Returns true when the added tables need a load.
+bool AddTables(PipeContext& ctx, PgConnection& pg, const std::vector<TableMapping>& added) {
+  const PipeConfig& cfg = ctx.config;
+  std::vector<DestinationTable> tables;
+  std::string problems;
+  for (const TableMapping& m : added) {
+    try {
+      tables.push_back({ReadSourceTable(pg, m.source_schema, m.source_table),
+                        cfg.destination.database, m.target_table, cfg.delete_on_merge});
+    } catch (const PipeError& e) {
+      if (e.retryable()) throw;
+      problems += std::string(problems.empty() ? "" : "; ") + e.what();
+    }
+  }
+  if (!problems.empty()) ThrowFatal("cannot add tables: " + problems);
+
+  bool load = cfg.mode == ReplicationMode::kSnapshotAndCdc;
+  bool owned = ctx.catalog.GetProperty(ctx.pipe_id, "publication_owned") == "1";
+  ClickHouseClient ch(cfg.destination);
+  ClickHouseSink sink(ch, tables);  // maps every type first: nothing changes if one is unsupported
+  ch.Query("CREATE DATABASE IF NOT EXISTS " + ChIdent(cfg.destination.database));
+  sink.EnsureTables();
+  // Set before any table is recorded: a crash in between must still lead to the load.
+  if (load) ctx.catalog.SetProperty(ctx.pipe_id, kLoadingProperty, "1");
+  for (size_t i = 0; i < tables.size(); ++i) {
+    const SourceTable& source = tables[i].source;
+    // The load writes every row; leftovers (a table removed and added again) would outlive their
+    // deletion in PostgreSQL.
+    if (load) sink.TruncateTable(source.relid);
+    if (owned)
+      AddTableToPublication(pg, cfg.publication, source);
+    else if (!PublicationIncludes(pg, cfg.publication, source))
+      ThrowFatal("publication \"" + cfg.publication + "\" does not include " +
+                 source.QualifiedName() + " (add it with ALTER PUBLICATION ... ADD TABLE)");
+    ctx.catalog.PutTable(ctx.pipe_id, {added[i].source_schema, added[i].source_table,
+                                       added[i].target_table, SourceTableToJson(source), !load, 0});
+    spdlog::info("pipe {}: table {} added as {}.{}{}", cfg.name, source.QualifiedName(),
+                 cfg.destination.database, tables[i].table, load ? "; its load follows" : "");
+  }
+  return load;
+}
+
+}  // namespace
+
+TableChanges PendingTableChanges(Catalog& catalog, int64_t pipe_id, const PipeConfig& config) {
+  TableChanges changes;
+  std::vector<TableRecord> records = catalog.Tables(pipe_id);
+  for (const TableMapping& m : config.tables) {
+    bool known = false;
+    for (const TableRecord& t : records) known = known || SameSource(m, t);
+    if (!known) changes.added.push_back(m);
+  }
+  for (const TableRecord& t : records) {
+    bool wanted = false;
+    for (const TableMapping& m : config.tables) wanted = wanted || SameSource(m, t);
+    if (!wanted) changes.removed.push_back(t);
+  }
+  return changes;
+}
+
+std::optional<PipeState> RunModify(PipeContext& ctx) {
+  TableChanges changes = PendingTableChanges(ctx.catalog, ctx.pipe_id, ctx.config);
+  auto pg = PgConnection::Connect(ctx.config.source, false);
+  RemoveTables(ctx, *pg, changes.removed);
+  if (!changes.added.empty()) AddTables(ctx, *pg, changes.added);
+  ctx.tables.clear();  // the runner reloads them from the catalog
+  return LoadingAddedTables(ctx) ? PipeState::kSnapshot : PipeState::kRunning;
+}
+
+bool LoadingAddedTables(PipeContext& ctx) {
+  return ctx.catalog.GetProperty(ctx.pipe_id, kLoadingProperty) == "1";
+}
+
+void FinishLoadingAddedTables(PipeContext& ctx) {
+  ctx.catalog.SetProperty(ctx.pipe_id, kLoadingProperty, "0");
+}
+
+}  // namespace pg2ch

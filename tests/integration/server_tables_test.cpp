@@ -1,0 +1,149 @@
+// Tables added to and removed from a pipe through PATCH /v1/clickpipes/{id}: the added table is
+// loaded in Snapshot while CDC goes on for the others, its own changes during the load are
+// applied once it is loaded, a removed table leaves the publication and keeps its ClickHouse
+// table; malformed changes are refused.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "harness/engine_test.h"
+#include "pipe_test_support.h"
+#include "server_test_support.h"
+#include "source/postgres/pg_connection.h"
+
+namespace pg2ch::test {
+namespace {
+
+using nlohmann::json;
+
+std::vector<CompareColumn> Columns() {
+  return {{"id::text", "toString(id)"}, {"v", "v"}, {"coalesce(big, '')", "ifNull(big, '')"}};
+}
+
+// `big` is TOASTed for the first rows: updates that leave it alone need its stored value.
+void CreateTable(const TestDatabases& dbs, const std::string& t, int rows) {
+  PgExec(dbs.pg, "CREATE TABLE " + t +
+                     " (id bigserial PRIMARY KEY, v text NOT NULL, big text);"
+                     "INSERT INTO " +
+                     t +
+                     " (v, big) SELECT 'row ' || g, CASE WHEN g <= 50 THEN (SELECT "
+                     "string_agg(md5(random()::text || i), '') FROM generate_series(1, 300) i "
+                     "WHERE g > 0) END FROM generate_series(1, " +
+                     std::to_string(rows) + ") g");
+}
+
+json Mappings(const char* key, std::vector<std::pair<std::string, std::string>> tables) {
+  json list = json::array();
+  for (const auto& [source, target] : tables) {
+    json m = {{"sourceSchemaName", "public"}, {"sourceTable", source}};
+    if (!target.empty()) m["targetTable"] = target;
+    list.push_back(m);
+  }
+  return {{"source", {{"postgres", {{key, list}}}}}};
+}
+
+std::vector<std::string> StatesOf(const ApiReply& history) {
+  std::vector<std::string> out;
+  for (const auto& t : history.body["result"]) out.push_back(t["to"]);
+  return out;
+}
+
+class ServerTables : public EngineTest {
+ protected:
+  std::string Dir(const std::string& name) { return GetServers().work_dir + "/server_" + name; }
+};
+
+TEST_P(ServerTables, AddedTableLoadsWhileCdcFlowsThenATableIsRemoved) {
+  TestDatabases dbs = NewDatabases("api_tables");
+  CreateTable(dbs, "a", 1000);
+  CreateTable(dbs, "b", 60000);
+  PgExec(dbs.pg, "CREATE TABLE blocker (id int)");
+  ServerProcess server(Dir(PipeName("tables")));
+  server.Start();
+  auto created = server.Call(
+      "POST", "/v1/clickpipes",
+      CreateBody(dbs, PipeName("tables"), {"a"}, {{"snapshotNumRowsPerPartition", 10000}}).dump());
+  ASSERT_EQ(created.status, 201) << created.raw;
+  std::string id = created.body["id"];
+  std::string path = "/v1/clickpipes/" + id;
+  ASSERT_TRUE(server.WaitForState(id, "Running", 60)) << server.Log();
+
+  // Refused: a table the pipe has, a table it lacks, a missing table, an empty pipe, other fields.
+  EXPECT_EQ(server.Call("PATCH", path, Mappings("tableMappingsToAdd", {{"a", ""}}).dump()).status,
+            400);
+  EXPECT_EQ(
+      server.Call("PATCH", path, Mappings("tableMappingsToRemove", {{"b", ""}}).dump()).status,
+      400);
+  auto missing = server.Call("PATCH", path, Mappings("tableMappingsToAdd", {{"nope", ""}}).dump());
+  EXPECT_EQ(missing.status, 400);
+  EXPECT_NE(missing.raw.find("public.nope does not exist"), std::string::npos) << missing.raw;
+  EXPECT_EQ(
+      server.Call("PATCH", path, Mappings("tableMappingsToRemove", {{"a", ""}}).dump()).status,
+      400);
+  EXPECT_EQ(server.Call("PATCH", path, R"({"name": "x"})").status, 400);
+
+  // An open transaction holds back the temporary slot the load needs (a slot waits for running
+  // transactions), so the pipe stays in Snapshot for as long as the test wants.
+  auto blocker = PgConnection::Connect(dbs.pg, false);
+  blocker->Exec("BEGIN; INSERT INTO blocker VALUES (1)");
+  BackgroundWrites on_a(dbs.pg, [](int i) {
+    return "BEGIN; INSERT INTO a (v) SELECT 'load' FROM generate_series(1, 5); UPDATE a SET v = "
+           "v || '.' WHERE id = " +
+           std::to_string(1 + i % 1000) + "; COMMIT";
+  });
+  auto patched =
+      server.Call("PATCH", path, Mappings("tableMappingsToAdd", {{"b", "b_copy"}}).dump());
+  ASSERT_EQ(patched.status, 200) << patched.raw;
+  EXPECT_EQ(patched.body["state"], "Modifying");
+  ASSERT_TRUE(server.WaitForState(id, "Snapshot", 30)) << server.Log();
+
+  // CDC goes on for a while b waits for its load.
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  on_a.Stop();
+  EXPECT_EQ(WaitForEqual(dbs, "a", "a", Columns(), "id", 60), "") << server.Log();
+  EXPECT_EQ(server.Call("GET", path).body["state"], "Snapshot");
+
+  // Changes to b before and during its load: applied once b is loaded, unchanged TOAST too.
+  PgExec(dbs.pg,
+         "UPDATE b SET v = v || ' before' WHERE id <= 20; DELETE FROM b WHERE id BETWEEN 21 AND "
+         "30; INSERT INTO b (v) VALUES ('new before')");
+  // Long enough for CDC to want to write them (sync interval 0.5 s): it must wait for the load.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(server.Call("GET", path).body["state"], "Snapshot");
+  blocker->Exec("COMMIT");
+  BackgroundWrites on_b(dbs.pg, [](int i) {
+    return "BEGIN; UPDATE b SET v = v || '+' WHERE id = " + std::to_string(1 + i % 50) +
+           "; INSERT INTO b (v) VALUES ('during'); DELETE FROM b WHERE id = " +
+           std::to_string(100 + i) + "; COMMIT";
+  });
+  ASSERT_TRUE(server.WaitForState(id, "Running", 120)) << server.Log();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  on_b.Stop();
+  EXPECT_EQ(WaitForEqual(dbs, "b", "b_copy", Columns(), "id", 90), "") << server.Log();
+  EXPECT_EQ(WaitForEqual(dbs, "a", "a", Columns(), "id", 30), "") << server.Log();
+  auto states = StatesOf(server.Call("GET", path + "/history"));
+  std::vector<std::string> tail(states.end() - 4, states.end());
+  EXPECT_EQ(tail, (std::vector<std::string>{"Running", "Modifying", "Snapshot", "Running"}));
+
+  // Remove a: it leaves the publication and the pipe; its ClickHouse table stays as it was.
+  auto removed = server.Call("PATCH", path, Mappings("tableMappingsToRemove", {{"a", ""}}).dump());
+  ASSERT_EQ(removed.status, 200) << removed.raw;
+  ASSERT_TRUE(server.WaitForState(id, "Running", 60)) << server.Log();
+  int64_t a_rows = ChCount(dbs, "a");
+  PgExec(dbs.pg, "INSERT INTO a (v) VALUES ('after removal'); INSERT INTO b (v) VALUES ('b')");
+  EXPECT_EQ(WaitForEqual(dbs, "b", "b_copy", Columns(), "id", 60), "") << server.Log();
+  EXPECT_EQ(ChCount(dbs, "a"), a_rows);
+  EXPECT_TRUE(PgQuery(dbs.pg, "SELECT 1 FROM pg_publication_tables WHERE tablename = 'a'").empty());
+  auto pipe = server.Call("GET", path).body;
+  ASSERT_EQ(pipe["tables"].size(), 1u) << pipe.dump();
+  EXPECT_EQ(pipe["tables"][0]["target"], "b_copy");
+  states = StatesOf(server.Call("GET", path + "/history"));
+  tail.assign(states.end() - 3, states.end());
+  EXPECT_EQ(tail, (std::vector<std::string>{"Running", "Modifying", "Running"}));
+  EXPECT_EQ(server.Terminate(), 0) << server.Log();
+}
+
+PG2CH_INSTANTIATE_ENGINE_TESTS(ServerTables);
+
+}  // namespace
+}  // namespace pg2ch::test
