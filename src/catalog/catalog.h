@@ -101,6 +101,10 @@ class Catalog {
 
   void PutTable(int64_t pipe_id, const TableRecord& table);  // insert or replace by source name
   std::vector<TableRecord> Tables(int64_t pipe_id);
+  // Replaces only the recorded definition of one table (a column added during CDC); its
+  // snapshot progress stays. No-op when the pipe has no such table.
+  void UpdateTableSchema(int64_t pipe_id, const std::string& source_schema,
+                         const std::string& source_table, const std::string& schema_json);
   void MarkTableSnapshotDone(int64_t pipe_id, const std::string& source_schema,
                              const std::string& source_table, int64_t rows);
   void ResetTablesSnapshot(int64_t pipe_id);

@@ -309,6 +309,18 @@ std::vector<TableRecord> Catalog::Tables(int64_t pipe_id) {
   return out;
 }
 
+void Catalog::UpdateTableSchema(int64_t pipe_id, const std::string& source_schema,
+                                const std::string& source_table, const std::string& schema_json) {
+  Statement(impl_->db,
+            "UPDATE pipe_tables SET schema_json = ? WHERE pipe_id = ? AND source_schema = ? AND "
+            "source_table = ?")
+      .Bind(1, schema_json)
+      .Bind(2, pipe_id)
+      .Bind(3, source_schema)
+      .Bind(4, source_table)
+      .Run();
+}
+
 void Catalog::MarkTableSnapshotDone(int64_t pipe_id, const std::string& source_schema,
                                     const std::string& source_table, int64_t rows) {
   Statement(impl_->db,

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/lsn.h"
+#include "core/table_schema.h"
 
 namespace pg2ch {
 
@@ -28,7 +29,8 @@ struct Cell {
   bool operator==(const Cell&) const = default;
 };
 
-using Row = std::vector<Cell>;  // one cell per source column, in relation column order
+// One cell per source column, in the recorded (destination) column order.
+using Row = std::vector<Cell>;
 
 // kTruncate empties the table `relid`; it carries no row.
 enum class ChangeOp : uint8_t { kInsert, kUpdate, kDelete, kTruncate };
@@ -42,12 +44,25 @@ struct RowChange {
   Row old_row;
 };
 
+// A pipe table's pgoutput Relation differs from its recorded schema (relation_mapping.h).
+struct SchemaChange {
+  uint32_t relid = 0;
+  // Columns to append to the table, in this order: nullable, not key. The stream gives only
+  // type_oid and typmod; type_name and element_oid are left for the CDC phase to look up.
+  std::vector<SourceColumn> added;
+  // Recorded columns the stream stopped sending (each named once): NULL from here on.
+  std::vector<std::string> dropped;
+};
+
 // A committed source transaction: all of its changes, in order.
 struct Transaction {
   Lsn commit_lsn = 0;  // start of the commit record
   Lsn end_lsn = 0;     // end of the commit record: the position to confirm once durable
   std::vector<RowChange> changes;
   int64_t commit_time = 0;  // microseconds since 2000-01-01 UTC, for lag reporting
+  // To apply, in this order, before any of `changes`: every row of `changes` already has the width
+  // of its table after all of them (rows from before a change are padded with NULL).
+  std::vector<SchemaChange> schema_changes = {};
 };
 
 }  // namespace pg2ch

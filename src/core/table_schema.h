@@ -1,7 +1,9 @@
 // What pg2ch knows of a source table: its columns as PostgreSQL describes them.
 //
-// Recorded at Setup (from the catalog tables) and checked against every pgoutput Relation message,
-// so a schema change is noticed instead of silently mis-decoding rows.
+// Recorded at Setup (from the catalog tables) and matched by column name with every pgoutput
+// Relation message (source/postgres/relation_mapping.h), so a schema change is noticed instead of
+// silently mis-decoding rows. The recorded columns are the destination's: a column added during
+// CDC is appended (and recorded again), a dropped one stays.
 #pragma once
 
 #include <cstdint>
@@ -25,7 +27,8 @@ struct SourceTable {
   std::string schema;
   std::string name;
   uint32_t relid = 0;
-  std::vector<SourceColumn> columns;  // in attnum order, dropped columns left out
+  // In attnum order as read at Setup, dropped columns left out; columns added during CDC follow.
+  std::vector<SourceColumn> columns;
 
   std::string QualifiedName() const { return schema + "." + name; }
 };

@@ -5,12 +5,16 @@
 // sync_interval_seconds (counted from its first commit), and never ends inside a transaction (whole
 // transactions only). A crash anywhere replays from the checkpoint; the sink writes identical rows
 // again, which is harmless.
+//
+// A transaction that adds columns to a table (cdc_schema_change.h) first has the batch before it
+// flushed, then the columns added to ClickHouse and the catalog, and only then joins a batch.
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 
 #include "common/error.h"
 #include "pipe/added_table_loader.h"
+#include "pipe/cdc_schema_change.h"
 #include "pipe/pipe_context.h"
 #include "source/postgres/pgoutput_decoder.h"
 #include "source/postgres/replication_setup.h"
@@ -135,6 +139,11 @@ std::optional<PipeState> StreamChanges(PipeContext& ctx, AddedTableLoader* loade
       if (auto* x = std::get_if<XLogData>(&*message)) {
         if (ctx.metrics) ctx.metrics->received_lsn = x->wal_end;
         std::optional<Transaction> txn = assembler.Feed(DecodePgOutput(x->payload));
+        if (txn && NeedsDestinationChange(*txn)) flush();
+        if (txn) {
+          for (const SchemaChange& change : txn->schema_changes)
+            ApplySchemaChange(ctx, sink, change);
+        }
         if (txn && !txn->changes.empty()) {
           if (batch.empty()) batch_started = Clock::now();
           batch_changes += txn->changes.size();

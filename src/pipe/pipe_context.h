@@ -17,7 +17,8 @@ struct PipeContext {
   Catalog& catalog;
   int64_t pipe_id = 0;
   const std::atomic<bool>& stop_requested;
-  // Filled by Setup (or reloaded from the catalog on restart), in config.tables order.
+  // Filled by Setup (or reloaded from the catalog on restart), in config.tables order; CDC
+  // appends columns added on the source (cdc_schema_change.h).
   std::vector<DestinationTable> tables;
   PipeMetrics* metrics = nullptr;  // optional live counters (the server's API reads them)
 

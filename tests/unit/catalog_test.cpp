@@ -78,5 +78,21 @@ TEST_F(CatalogTest, CheckpointAndTablesSurviveReopen) {
   EXPECT_FALSE(c.Tables(id)[0].snapshot_done);
 }
 
+TEST_F(CatalogTest, UpdateTableSchemaKeepsSnapshotProgress) {
+  Catalog c(path_);
+  int64_t id = c.CreatePipe("p", "{}").id;
+  c.PutTable(id, {"public", "t1", "t1_dst", "{\"v\": 1}", false, 0});
+  c.PutTable(id, {"public", "t2", "t2", "{\"v\": 1}", false, 0});
+  c.MarkTableSnapshotDone(id, "public", "t1", 42);
+  c.UpdateTableSchema(id, "public", "t1", "{\"v\": 2}");
+  auto tables = c.Tables(id);
+  ASSERT_EQ(tables.size(), 2u);
+  EXPECT_EQ(tables[0].schema_json, "{\"v\": 2}");
+  EXPECT_TRUE(tables[0].snapshot_done);
+  EXPECT_EQ(tables[0].rows_copied, 42);
+  EXPECT_EQ(tables[0].target_table, "t1_dst");
+  EXPECT_EQ(tables[1].schema_json, "{\"v\": 1}");
+}
+
 }  // namespace
 }  // namespace pg2ch

@@ -115,5 +115,48 @@ TEST(ClickHouseDdlTest, ChecksAnExistingTable) {
                DecodeError);
 }
 
+// A column added during CDC: always nullable, at the end of the table; arrays stay Array.
+TEST(ClickHouseDdlTest, AddColumnPerServer) {
+  DestinationTable table = Table();
+  table.source.columns.push_back(Col("no`te", 25, true, false));
+  SourceColumn ints = Col("ns", 1007, true, false);
+  ints.element_oid = 23;
+  table.source.columns.push_back(ints);
+  table.source.columns.push_back(Col("at2", 1184, true, false));
+
+  ServerCaps modern = ServerCaps::FromVersion("24.8.1");
+  TableCodec codec(table, modern);
+  EXPECT_EQ(AddColumnSql(codec, 5, modern),
+            "ALTER TABLE `shop\\`db`.`orders` ADD COLUMN IF NOT EXISTS `no\\`te` Nullable(String)");
+  EXPECT_EQ(
+      AddColumnSql(codec, 6, modern),
+      "ALTER TABLE `shop\\`db`.`orders` ADD COLUMN IF NOT EXISTS `ns` Array(Nullable(Int32))");
+  EXPECT_EQ(AddColumnSql(codec, 7, modern),
+            "ALTER TABLE `shop\\`db`.`orders` ADD COLUMN IF NOT EXISTS `at2` "
+            "Nullable(DateTime64(6, 'UTC'))");
+
+  // 18.16 has no IF NOT EXISTS: the sink checks system.columns first.
+  ServerCaps old = ServerCaps::FromVersion("18.16.1");
+  TableCodec old_codec(table, old);
+  EXPECT_EQ(AddColumnSql(old_codec, 5, old),
+            "ALTER TABLE `shop\\`db`.`orders` ADD COLUMN `no\\`te` Nullable(String)");
+  EXPECT_EQ(AddColumnSql(old_codec, 7, old),
+            "ALTER TABLE `shop\\`db`.`orders` ADD COLUMN `at2` Nullable(String)");
+
+  // The table with the added columns at its end is accepted by the existing-table check.
+  auto after = ParseExistingColumns(Columns({{"id", "Int64"},
+                                             {"we`ird\\", "Nullable(String)"},
+                                             {"at", "Nullable(String)"},
+                                             {"amount", "Decimal(12, 2)"},
+                                             {"region", "String"},
+                                             {"_peerdb_synced_at", "DateTime"},
+                                             {"_peerdb_is_deleted", "UInt8"},
+                                             {"_peerdb_version", "UInt64"},
+                                             {"no`te", "Nullable(String)"},
+                                             {"ns", "Array(Nullable(Int32))"},
+                                             {"at2", "Nullable(String)"}}));
+  EXPECT_NO_THROW(CheckExistingColumns(old_codec, after));
+}
+
 }  // namespace
 }  // namespace pg2ch

@@ -1,5 +1,6 @@
 #include "destination/clickhouse/clickhouse_sink.h"
 
+#include <algorithm>
 #include <deque>
 
 #include "common/error.h"
@@ -74,6 +75,33 @@ void ClickHouseSink::EnsureTables() {
     CheckExistingColumns(codec,
                          ParseExistingColumns(impl_->client.Query(ExistingColumnsSql(codec))));
   }
+}
+
+std::vector<std::string> ClickHouseSink::UpdateTable(const DestinationTable& table) {
+  const uint32_t relid = table.source.relid;
+  const size_t known = impl_->Codec(relid).source().columns.size();
+  if (table.source.columns.size() < known) {
+    ThrowFatal("table " + table.source.QualifiedName() + ": a schema update may only add columns");
+  }
+  const ServerCaps& caps = impl_->client.Caps();
+  TableCodec codec(table, caps);
+  auto existing = [&] {
+    return ParseExistingColumns(impl_->client.Query(ExistingColumnsSql(codec)));
+  };
+  std::vector<ExistingColumn> before;
+  if (!caps.add_column_if_not_exists) before = existing();
+  std::vector<std::string> added_types;
+  for (size_t i = known; i < table.source.columns.size(); ++i) {
+    const std::string& name = table.source.columns[i].name;
+    bool present = std::any_of(before.begin(), before.end(),
+                               [&](const ExistingColumn& c) { return c.name == name; });
+    if (!present) impl_->client.Query(AddColumnSql(codec, i, caps));
+    added_types.push_back(codec.types()[i].Sql());
+  }
+  CheckExistingColumns(codec, existing());
+  impl_->codecs.erase(relid);
+  impl_->codecs.emplace(relid, std::move(codec));
+  return added_types;
 }
 
 void ClickHouseSink::TruncateTable(uint32_t relid) { impl_->Truncate(impl_->Codec(relid)); }

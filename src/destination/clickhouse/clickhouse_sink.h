@@ -41,6 +41,13 @@ class ClickHouseSink {
 
   // CREATE TABLE IF NOT EXISTS for every table; an existing table must have the expected columns.
   void EnsureTables();
+  // Gives table `table.source.relid` the columns `table` has beyond the ones the sink knows (a
+  // source column added during CDC): maps their types (an unsupported one throws
+  // PipeError(kFatal) before anything is done), adds the missing ones to the ClickHouse table,
+  // checks the table as EnsureTables does, and encodes that table's rows with the new columns
+  // from then on. Idempotent: a column the table already has is not added again. Returns the
+  // ClickHouse type of each new column, in order.
+  std::vector<std::string> UpdateTable(const DestinationTable& table);
   // Empties the destination table (used when a snapshot is redone from the start).
   void TruncateTable(uint32_t relid);
 

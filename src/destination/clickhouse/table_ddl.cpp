@@ -87,4 +87,10 @@ void CheckExistingColumns(const TableCodec& codec, const std::vector<ExistingCol
   }
 }
 
+std::string AddColumnSql(const TableCodec& codec, size_t index, const ServerCaps& caps) {
+  return "ALTER TABLE " + codec.table_sql() + " ADD COLUMN " +
+         (caps.add_column_if_not_exists ? "IF NOT EXISTS " : "") +
+         ChIdent(codec.source().columns.at(index).name) + " " + codec.types().at(index).Sql();
+}
+
 }  // namespace pg2ch

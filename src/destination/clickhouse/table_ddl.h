@@ -7,6 +7,13 @@
 //
 // An existing table is accepted when every column pg2ch writes exists with exactly the type
 // pg2ch would create; extra columns are left alone. Pure functions: the sink does the I/O.
+//
+// A source column added during CDC is added to the table with
+//   ALTER TABLE `db`.`t` ADD COLUMN IF NOT EXISTS `c` Nullable(T)
+// (servers without IF NOT EXISTS, 18.16: plain ADD COLUMN, issued only for columns that
+// system.columns does not list, so a replay is harmless either way). It goes at the end of the
+// table, after the `_peerdb_*` columns, as ClickPipes puts it: inserts name their columns, so
+// the order does not matter to pg2ch.
 #pragma once
 
 #include <string>
@@ -29,5 +36,8 @@ std::string ExistingColumnsSql(const TableCodec& codec);
 std::vector<ExistingColumn> ParseExistingColumns(std::string_view row_binary);
 // Throws PipeError(kFatal) listing every missing column and every type mismatch.
 void CheckExistingColumns(const TableCodec& codec, const std::vector<ExistingColumn>& columns);
+// The ALTER adding source column `index` of `codec`. Without add_column_if_not_exists the caller
+// must first make sure the column is missing.
+std::string AddColumnSql(const TableCodec& codec, size_t index, const ServerCaps& caps);
 
 }  // namespace pg2ch

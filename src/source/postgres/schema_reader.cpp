@@ -61,4 +61,32 @@ SourceTable ReadSourceTable(PgConnection& conn, const std::string& schema,
   return out;
 }
 
+void ResolveColumnTypes(PgConnection& conn, const std::string& table,
+                        std::span<SourceColumn> columns) {
+  if (columns.empty()) return;
+  // Numbers only: nothing from the stream is pasted into the SQL as text.
+  std::string values;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    values += (i == 0 ? "(" : ", (") + std::to_string(i) + ", " +
+              std::to_string(columns[i].type_oid) + "::oid, " + std::to_string(columns[i].typmod) +
+              ")";
+  }
+  // The same expressions as ReadSourceTable, so a column added later is described alike.
+  auto rows = conn.Query(
+      "SELECT format_type(t.oid, x.typmod), CASE WHEN t.typcategory = 'A' THEN t.typelem "
+      "ELSE 0 END FROM (VALUES " +
+      values +
+      ") AS x(n, type_oid, typmod) LEFT JOIN pg_type t ON t.oid = x.type_oid ORDER BY x.n");
+  if (rows.size() != columns.size())
+    ThrowFatal("PostgreSQL: type lookup for " + table + " returned " + std::to_string(rows.size()) +
+               " rows for " + std::to_string(columns.size()) + " columns");
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (rows[i][0].empty())
+      ThrowFatal("source table " + table + " column \"" + columns[i].name + "\" has type oid " +
+                 std::to_string(columns[i].type_oid) + ", which no longer exists on the source");
+    columns[i].type_name = rows[i][0];
+    columns[i].element_oid = static_cast<uint32_t>(std::stoul(rows[i][1]));
+  }
+}
+
 }  // namespace pg2ch

@@ -6,6 +6,7 @@
 // the destination needs a key to order and replace rows by.
 #pragma once
 
+#include <span>
 #include <string>
 
 #include "core/table_schema.h"
@@ -15,5 +16,11 @@ namespace pg2ch {
 
 SourceTable ReadSourceTable(PgConnection& conn, const std::string& schema,
                             const std::string& table);
+
+// Fills type_name (format_type(oid, typmod)) and element_oid of columns known only from a
+// pgoutput Relation message (which carries oid and typmod), with one query. Throws
+// PipeError(kFatal) naming `table` and the column when its type no longer exists.
+void ResolveColumnTypes(PgConnection& conn, const std::string& table,
+                        std::span<SourceColumn> columns);
 
 }  // namespace pg2ch

@@ -1,38 +1,50 @@
 #include "source/postgres/transaction_assembler.h"
 
+#include <algorithm>
+
 #include "common/error.h"
 
 namespace pg2ch {
 
 TransactionAssembler::TransactionAssembler(const std::vector<SourceTable>& tables) {
-  for (const auto& t : tables) tables_.emplace(t.relid, t);
+  for (const auto& t : tables) tables_.emplace(t.relid, Tracked{t, {}, {}});
 }
 
-const SourceTable* TransactionAssembler::Ours(uint32_t relid) const {
+TransactionAssembler::Tracked* TransactionAssembler::Ours(uint32_t relid) {
   auto it = tables_.find(relid);
   return it == tables_.end() ? nullptr : &it->second;
 }
 
 void TransactionAssembler::OnRelation(pgoutput::Relation&& rel) {
-  if (const SourceTable* t = Ours(rel.relid)) {
-    std::string problem;
-    if (rel.columns.size() != t->columns.size()) {
-      problem = std::to_string(t->columns.size()) + " columns became " +
-                std::to_string(rel.columns.size());
-    } else {
-      for (size_t i = 0; i < rel.columns.size() && problem.empty(); ++i) {
-        const auto& now = rel.columns[i];
-        const auto& was = t->columns[i];
-        if (now.name != was.name || now.type_oid != was.type_oid || now.typmod != was.typmod)
-          problem = "column " + std::to_string(i + 1) + " \"" + was.name + "\" " + was.type_name +
-                    " became \"" + now.name + "\" (type oid " + std::to_string(now.type_oid) + ")";
-      }
+  if (Tracked* t = Ours(rel.relid)) {
+    RelationMatch match = MatchRelation(t->recorded, rel);
+    SchemaChange change;
+    change.relid = rel.relid;
+    for (size_t i : match.absent) {
+      if (std::find(t->absent.begin(), t->absent.end(), i) == t->absent.end())
+        change.dropped.push_back(t->recorded.columns[i].name);
     }
-    if (!problem.empty())
-      ThrowFatal("the schema of source table " + t->QualifiedName() + " changed (" + problem +
-                 "); pg2ch does not apply schema changes yet: resync the pipe");
+    t->absent = std::move(match.absent);
+    if (!match.added.empty()) {
+      t->recorded.columns.insert(t->recorded.columns.end(), match.added.begin(), match.added.end());
+      PadOpenRows(rel.relid, t->recorded.columns.size());
+      change.added = std::move(match.added);
+    }
+    t->mapping = std::move(match.mapping);
+    if (!change.added.empty() || !change.dropped.empty())
+      (open_ ? open_->schema_changes : pending_).push_back(std::move(change));
   }
   relations_.Put(std::move(rel));
+}
+
+void TransactionAssembler::PadOpenRows(uint32_t relid, size_t width) {
+  if (!open_) return;
+  for (RowChange& change : open_->changes) {
+    if (change.relid != relid) continue;
+    // Added columns are appended, so the recorded order of existing cells stays as it is.
+    if (!change.row.empty()) change.row.resize(width);
+    if (!change.old_row.empty()) change.old_row.resize(width);
+  }
 }
 
 void TransactionAssembler::Add(RowChange&& change) {
@@ -46,6 +58,8 @@ std::optional<Transaction> TransactionAssembler::Feed(PgOutputMessage&& message)
     if (open_) throw DecodeError("pgoutput: Begin inside an open transaction");
     open_.emplace();
     open_->commit_lsn = m->final_lsn;
+    open_->schema_changes = std::move(pending_);
+    pending_.clear();
     return std::nullopt;
   }
   if (auto* m = std::get_if<Commit>(&message)) {
@@ -63,35 +77,40 @@ std::optional<Transaction> TransactionAssembler::Feed(PgOutputMessage&& message)
   }
   if (auto* m = std::get_if<Insert>(&message)) {
     relations_.CheckTuple(m->relid, m->new_tuple);
-    if (Ours(m->relid)) Add({ChangeOp::kInsert, m->relid, std::move(m->new_tuple), {}});
+    if (Tracked* t = Ours(m->relid))
+      Add({ChangeOp::kInsert, m->relid, t->mapping.ToRecorded(std::move(m->new_tuple)), {}});
     return std::nullopt;
   }
   if (auto* m = std::get_if<Update>(&message)) {
     relations_.CheckTuple(m->relid, m->new_tuple);
-    const SourceTable* t = Ours(m->relid);
+    Tracked* t = Ours(m->relid);
     if (!t) return std::nullopt;
-    RowChange change{ChangeOp::kUpdate, m->relid, std::move(m->new_tuple), {}};
+    RowChange change{
+        ChangeOp::kUpdate, m->relid, t->mapping.ToRecorded(std::move(m->new_tuple)), {}};
     if (m->old_kind == 'K') {
       relations_.CheckTuple(m->relid, m->old_tuple);
-      change.old_row = std::move(m->old_tuple);
+      change.old_row = t->mapping.ToRecorded(std::move(m->old_tuple));
     } else if (m->old_kind == 'O') {
       relations_.CheckTuple(m->relid, m->old_tuple);
+      Row old_row = t->mapping.ToRecorded(std::move(m->old_tuple));
+      const auto& columns = t->recorded.columns;
       bool key_changed = false;
-      for (size_t i = 0; i < t->columns.size(); ++i) {
+      for (size_t i = 0; i < columns.size(); ++i) {
         Cell& now = change.row[i];
-        const Cell& before = m->old_tuple[i];
+        const Cell& before = old_row[i];
         if (now.kind == CellKind::kUnchangedToast && before.kind != CellKind::kUnchangedToast)
           now = before;
-        if (t->columns[i].is_key && !(now == before)) key_changed = true;
+        if (columns[i].is_key && !(now == before)) key_changed = true;
       }
-      if (key_changed) change.old_row = std::move(m->old_tuple);
+      if (key_changed) change.old_row = std::move(old_row);
     }
     Add(std::move(change));
     return std::nullopt;
   }
   if (auto* m = std::get_if<Delete>(&message)) {
     relations_.CheckTuple(m->relid, m->old_tuple);
-    if (Ours(m->relid)) Add({ChangeOp::kDelete, m->relid, std::move(m->old_tuple), {}});
+    if (Tracked* t = Ours(m->relid))
+      Add({ChangeOp::kDelete, m->relid, t->mapping.ToRecorded(std::move(m->old_tuple)), {}});
     return std::nullopt;
   }
   if (auto* m = std::get_if<Truncate>(&message)) {

@@ -2,8 +2,14 @@
 // the pipe's tables. No I/O.
 //
 // - Begin ... Commit frame one transaction; changes outside a frame are a protocol error.
-// - Relation messages are checked against the definitions recorded at Setup: a changed column
-//   list or type fails the pipe (kFatal) instead of mis-decoding rows.
+// - Relation messages are matched by column name with the recorded definitions
+//   (relation_mapping.h): rows are rebuilt into recorded column order, columns the stream no
+//   longer sends are NULL, a type change fails the pipe (kFatal). New columns are appended to
+//   the recorded definition and reported as a SchemaChange of the transaction (a Relation seen
+//   outside a transaction goes with the next one); rows of that table earlier in the same
+//   transaction are padded with NULL, so every row of a finished transaction has the final width.
+//   The recorded definitions start as given and then only grow; the caller applies the reported
+//   changes to the destination before writing the transaction.
 // - Changes to tables that are not in the pipe (a shared publication) are left out.
 // - Update: an old tuple 'K' means the key changed. With REPLICA IDENTITY FULL ('O') the old row
 //   always comes; it counts as a key change only if a key column differs, and it fills values the
@@ -18,6 +24,7 @@
 #include "core/table_schema.h"
 #include "source/postgres/pgoutput_messages.h"
 #include "source/postgres/relation_cache.h"
+#include "source/postgres/relation_mapping.h"
 
 namespace pg2ch {
 
@@ -32,13 +39,22 @@ class TransactionAssembler {
   size_t open_changes() const { return open_ ? open_->changes.size() : 0; }
 
  private:
-  const SourceTable* Ours(uint32_t relid) const;
+  struct Tracked {
+    SourceTable recorded;
+    RelationMapping mapping;     // from the latest Relation message of the table
+    std::vector<size_t> absent;  // recorded columns that Relation lacks (reported once)
+  };
+
+  Tracked* Ours(uint32_t relid);
   void OnRelation(pgoutput::Relation&& relation);
+  // Widens rows of `relid` already in the open transaction to `width` columns (NULL cells).
+  void PadOpenRows(uint32_t relid, size_t width);
   void Add(RowChange&& change);
 
-  std::unordered_map<uint32_t, SourceTable> tables_;  // by relid
+  std::unordered_map<uint32_t, Tracked> tables_;  // by relid
   RelationCache relations_;
   std::optional<Transaction> open_;
+  std::vector<SchemaChange> pending_;  // seen outside a transaction: go with the next one
 };
 
 }  // namespace pg2ch

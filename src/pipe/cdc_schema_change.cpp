@@ -1,0 +1,53 @@
+#include "pipe/cdc_schema_change.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "common/error.h"
+#include "pipe/source_table_json.h"
+#include "source/postgres/pg_connection.h"
+#include "source/postgres/schema_reader.h"
+
+namespace pg2ch {
+
+bool NeedsDestinationChange(const Transaction& txn) {
+  return std::any_of(txn.schema_changes.begin(), txn.schema_changes.end(),
+                     [](const SchemaChange& c) { return !c.added.empty(); });
+}
+
+void ApplySchemaChange(PipeContext& ctx, ClickHouseSink& sink, const SchemaChange& change) {
+  const PipeConfig& cfg = ctx.config;
+  auto table = std::find_if(ctx.tables.begin(), ctx.tables.end(), [&](const DestinationTable& t) {
+    return t.source.relid == change.relid;
+  });
+  if (table == ctx.tables.end())
+    ThrowFatal("schema change for relation " + std::to_string(change.relid) +
+               ", which is not a table of this pipe");
+  const std::string name = table->source.QualifiedName();
+  for (const std::string& column : change.dropped)
+    spdlog::warn(
+        "pipe {}: table {}: column {} is no longer replicated (dropped or renamed on the "
+        "source, or changes from before it was added are replayed); the ClickHouse column "
+        "stays and gets NULL from now on",
+        cfg.name, name, column);
+  if (change.added.empty()) return;
+
+  std::vector<SourceColumn> added = change.added;
+  {
+    // Rare: a connection per change costs less than keeping one open for the pipe's life.
+    auto pg = PgConnection::Connect(cfg.source, false);
+    ResolveColumnTypes(*pg, name, added);
+  }
+  DestinationTable updated = *table;
+  updated.source.columns.insert(updated.source.columns.end(), added.begin(), added.end());
+  std::vector<std::string> ch_types = sink.UpdateTable(updated);
+  ctx.catalog.UpdateTableSchema(ctx.pipe_id, updated.source.schema, updated.source.name,
+                                SourceTableToJson(updated.source));
+  *table = std::move(updated);
+  for (size_t i = 0; i < added.size(); ++i)
+    spdlog::info("pipe {}: table {}: added column {} ({}) -> ClickHouse {}", cfg.name, name,
+                 added[i].name, added[i].type_name, ch_types[i]);
+}
+
+}  // namespace pg2ch
