@@ -4,7 +4,9 @@
 
 #include "common/error.h"
 #include "common/sql_quote.h"
+#include "pipe/source_table_json.h"
 #include "source/postgres/replication_setup.h"
+#include "source/postgres/schema_reader.h"
 
 namespace pg2ch {
 namespace {
@@ -48,6 +50,13 @@ void PrepareResync(PipeContext& ctx) {
   {
     auto pg = PgConnection::Connect(cfg.source, false);
     DropSlotWhenReleased(*pg, cfg.slot);
+    // The tables as they are now: a resync is how a breaking schema change (a type change, a
+    // dropped key) is taken in, so the _resync tables get today's columns and types.
+    for (DestinationTable& t : ctx.tables) {
+      SourceTable now = ReadSourceTable(*pg, t.source.schema, t.source.name);
+      ctx.catalog.UpdateTableSchema(ctx.pipe_id, now.schema, now.name, SourceTableToJson(now));
+      t.source = std::move(now);
+    }
   }
   // Nothing of the old load may look resumable: the next load starts over with a new slot.
   ctx.catalog.SetSnapshotLsn(ctx.pipe_id, 0);

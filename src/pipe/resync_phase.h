@@ -3,9 +3,10 @@
 // invalidated slot, and to recover a Failed pipe. Settings are kept.
 //
 // Sequence (each step safe to repeat after a crash):
-//   Snapshot (resync flag set): PrepareResync drops the old slot and any stale `_resync` tables,
-//     forgets the old load's plans, creates the `_resync` tables; the load then runs as a fresh
-//     initial load into them, with a new slot whose consistent point V is the new checkpoint.
+//   Snapshot (resync flag set): PrepareResync re-reads and records the source tables' definitions
+//     (a resync takes in breaking schema changes), drops the old slot and any stale `_resync`
+//     tables, forgets the old load's plans, creates the `_resync` tables; the load then runs as a
+//     fresh initial load into them, with a new slot whose consistent point V is the new checkpoint.
 //   Resync: SwapResyncTables exchanges each `_resync` table with its original (EXCHANGE TABLES
 //     where the server has it, one multi-table RENAME otherwise) and drops the old data.
 //   Running: CDC from V into the original names.

@@ -143,6 +143,38 @@ TEST_P(ServerTables, AddedTableLoadsWhileCdcFlowsThenATableIsRemoved) {
   EXPECT_EQ(server.Terminate(), 0) << server.Log();
 }
 
+// A type change cannot be applied in place: the pipe fails naming the column, and a resync
+// reloads the table with its new definition.
+TEST_P(ServerTables, TypeChangeFailsThePipeAndResyncTakesTheNewType) {
+  TestDatabases dbs = NewDatabases("api_retype");
+  PgExec(dbs.pg,
+         "CREATE TABLE r (id int PRIMARY KEY, n int NOT NULL); INSERT INTO r SELECT g, g FROM "
+         "generate_series(1, 100) g");
+  ServerProcess server(Dir(PipeName("retype")));
+  server.Start();
+  std::string id = CreateRunningPipe(server, dbs, PipeName("retype"), {"r"});
+  ASSERT_FALSE(id.empty());
+  std::string path = "/v1/clickpipes/" + id;
+  PgExec(dbs.pg,
+         "ALTER TABLE r ALTER COLUMN n TYPE bigint; INSERT INTO r VALUES (101, 5000000000)");
+  ASSERT_TRUE(server.WaitForState(id, "Failed", 60)) << server.Log();
+  std::string error = server.Call("GET", path).body["lastError"];
+  EXPECT_NE(error.find("\"n\""), std::string::npos) << error;
+
+  auto resync = server.Call("PATCH", path + "/state", R"({"command": "resync"})");
+  ASSERT_EQ(resync.status, 200) << resync.raw;
+  ASSERT_TRUE(server.WaitForState(id, "Running", 120)) << server.Log();
+  PgExec(dbs.pg, "INSERT INTO r VALUES (102, 6000000000)");
+  EXPECT_EQ(WaitForEqual(dbs, "r", "r", {{"id::text", "toString(id)"}, {"n::text", "toString(n)"}},
+                         "id", 60),
+            "")
+      << server.Log();
+  EXPECT_EQ(ChQuery(dbs.ch, "SELECT type FROM system.columns WHERE database = '" + dbs.ch.database +
+                                "' AND table = 'r' AND name = 'n'"),
+            "Int64\n");
+  EXPECT_EQ(server.Terminate(), 0) << server.Log();
+}
+
 PG2CH_INSTANTIATE_ENGINE_TESTS(ServerTables);
 
 }  // namespace
