@@ -14,7 +14,14 @@ as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$
 
 stop() {
   if [ -f "$dir/pg/data/postmaster.pid" ]; then as_postgres "$pgbin/pg_ctl" -D "$dir/pg/data" -m fast stop >/dev/null || true; fi
-  if [ -f "$dir/ch/pid" ]; then kill "$(cat "$dir/ch/pid")" 2>/dev/null || true; rm -f "$dir/ch/pid"; fi
+  if [ -f "$dir/ch/pid" ]; then
+    local pid
+    pid=$(cat "$dir/ch/pid")
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid" 2>/dev/null || true; fi
+    rm -f "$dir/ch/pid"
+  fi
 }
 
 start() {
@@ -48,7 +55,11 @@ XML
   <mark_cache_size>268435456</mark_cache_size>
 </yandex>
 XML
-  (cd "$dir/ch" && nohup clickhouse-server --config-file="$dir/ch/config.xml" >"$dir/ch/stdout.log" 2>&1 & echo $! >"$dir/ch/pid")
+  # The server itself must be the background job (not a subshell around it): its pid is what
+  # stop kills.
+  (cd "$dir/ch" || exit 1
+   nohup clickhouse-server --config-file="$dir/ch/config.xml" >"$dir/ch/stdout.log" 2>&1 &
+   echo $! >"$dir/ch/pid")
   for _ in $(seq 1 100); do
     curl -sf "http://127.0.0.1:$chport/?query=SELECT%201" >/dev/null 2>&1 && break
     sleep 0.2
