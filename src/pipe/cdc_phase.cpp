@@ -11,9 +11,11 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <thread>
 
 #include "common/error.h"
 #include "pipe/added_table_loader.h"
+#include "pipe/batch_applier.h"
 #include "pipe/cdc_schema_change.h"
 #include "pipe/pipe_context.h"
 #include "source/postgres/pgoutput_decoder.h"
@@ -74,37 +76,60 @@ std::optional<PipeState> StreamChanges(PipeContext& ctx, AddedTableLoader* loade
   const auto interval = std::chrono::duration_cast<Clock::duration>(
       std::chrono::duration<double>(cfg.sync_interval_seconds));
 
-  auto flush = [&] {
-    if (batch.empty()) return;
-    if (TouchesLoadingTable(batch, loader)) {
-      // Unchanged TOAST values and TRUNCATEs need the loaded rows first. A stop meanwhile
-      // leaves the batch unconfirmed: the next start replays it.
-      if (!loader->Wait(ctx.stop_requested)) return;
-      loader->RethrowIfFailed();
-      if (!loader->Complete()) return;
+  BatchApplier applier([&sink](std::span<const Transaction> b) { sink.ApplyTransactions(b); });
+
+  // Checkpoints and confirms what the applier made durable, never moving backwards.
+  auto record_durable = [&](const std::vector<DurableBatch>& done) {
+    for (const DurableBatch& d : done) {
+      total_changes += d.changes;
+      if (ctx.metrics) {
+        ctx.metrics->cdc_changes += d.changes;
+        ctx.metrics->batches += 1;
+        if (d.last_commit_time != 0) ctx.metrics->last_commit_time = d.last_commit_time;
+      }
+      spdlog::debug("pipe {}: pushed {} transactions, {} changes, up to {}", cfg.name,
+                    d.transactions, d.changes, FormatLsn(d.end));
     }
-    Lsn end = batch_end;
-    sink.ApplyTransactions(batch);  // returns when ClickHouse holds every row
-    ctx.catalog.SetCheckpoint(ctx.pipe_id, end);
-    stream.SendStatus(end);
-    durable = end;
+    if (done.empty() || done.back().end <= durable) return;
+    durable = done.back().end;
+    ctx.catalog.SetCheckpoint(ctx.pipe_id, durable);
+    stream.SendStatus(durable);
     last_status = Clock::now();
-    total_changes += batch_changes;
-    if (ctx.metrics) {
-      ctx.metrics->cdc_changes += batch_changes;
-      ctx.metrics->batches += 1;
-      ctx.metrics->last_commit_time = batch.back().commit_time;
+  };
+
+  // Unchanged TOAST values and TRUNCATEs of an added table need its loaded rows first. Status
+  // updates go on meanwhile, or the server would drop the connection of a long load.
+  auto wait_for_load = [&] {
+    while (!loader->Done()) {
+      if (ctx.stop_requested.load()) return false;
+      record_durable(applier.TakeDurable());
+      if (Clock::now() - last_status > std::chrono::seconds(5)) {
+        stream.SendStatus(durable);
+        last_status = Clock::now();
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    spdlog::debug("pipe {}: pushed {} transactions, {} changes, up to {}", cfg.name, batch.size(),
-                  batch_changes, FormatLsn(end));
-    batch.clear();
-    batch_changes = 0;
+    loader->RethrowIfFailed();
+    return loader->Complete();
+  };
+
+  // Hands the batch to the applier; with `wait`, returns once everything handed over is durable
+  // and checkpointed. A batch held back by a stop during a load stays unconfirmed: replayed later.
+  auto flush = [&](bool wait) {
+    if (!batch.empty() && (!TouchesLoadingTable(batch, loader) || wait_for_load())) {
+      applier.Submit(std::move(batch), batch_end);
+      batch.clear();
+      batch_changes = 0;
+    }
+    record_durable(wait ? applier.Drain() : applier.TakeDurable());
   };
 
   // Keeps the server from timing us out; also confirms transactions that had nothing for us.
   Lsn idle_lsn = 0;
   auto report_status = [&] {
-    if (batch.empty() && idle_lsn > durable) {
+    bool idle = !applier.Busy();  // read first: a batch finishing now is taken just below
+    record_durable(applier.TakeDurable());
+    if (idle && batch.empty() && idle_lsn > durable) {
       ctx.catalog.SetCheckpoint(ctx.pipe_id, idle_lsn);
       durable = idle_lsn;
     }
@@ -117,17 +142,18 @@ std::optional<PipeState> StreamChanges(PipeContext& ctx, AddedTableLoader* loade
     if (loader != nullptr && loader->Done()) {
       loader->RethrowIfFailed();
       if (loader->Complete()) {
-        flush();
+        flush(true);
         spdlog::info("pipe {}: added tables loaded, CDC at {}", cfg.name, FormatLsn(durable));
         return PipeState::kRunning;
       }
     }
+    record_durable(applier.TakeDurable());  // confirm each batch as soon as it is durable
     auto now = Clock::now();
     auto wait = std::chrono::milliseconds(100);
     if (!batch.empty() && !assembler.in_transaction()) {
       if (batch_changes >= static_cast<size_t>(cfg.pull_batch_size) ||
           now - batch_started >= interval) {
-        flush();
+        flush(false);
         continue;
       }
       wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(batch_started +
@@ -139,7 +165,7 @@ std::optional<PipeState> StreamChanges(PipeContext& ctx, AddedTableLoader* loade
       if (auto* x = std::get_if<XLogData>(&*message)) {
         if (ctx.metrics) ctx.metrics->received_lsn = x->wal_end;
         std::optional<Transaction> txn = assembler.Feed(DecodePgOutput(x->payload));
-        if (txn && NeedsDestinationChange(*txn)) flush();
+        if (txn && NeedsDestinationChange(*txn)) flush(true);  // the sink changes: drain first
         if (txn) {
           for (const SchemaChange& change : txn->schema_changes)
             ApplySchemaChange(ctx, sink, change);
@@ -173,7 +199,7 @@ std::optional<PipeState> StreamChanges(PipeContext& ctx, AddedTableLoader* loade
     }
   }
   // Stop: push what is complete so nothing committed waits for the next start.
-  flush();
+  flush(true);
   spdlog::info("pipe {}: CDC stopped at {}", cfg.name, FormatLsn(durable));
   return std::nullopt;
 }

@@ -150,9 +150,9 @@ TEST_P(ServerTables, TypeChangeFailsThePipeAndResyncTakesTheNewType) {
   PgExec(dbs.pg,
          "CREATE TABLE r (id int PRIMARY KEY, n int NOT NULL); INSERT INTO r SELECT g, g FROM "
          "generate_series(1, 100) g");
-  ServerProcess server(Dir(PipeName("retype")));
+  ServerProcess server(Dir(PipeName("retype_api")));
   server.Start();
-  std::string id = CreateRunningPipe(server, dbs, PipeName("retype"), {"r"});
+  std::string id = CreateRunningPipe(server, dbs, PipeName("retype_api"), {"r"});
   ASSERT_FALSE(id.empty());
   std::string path = "/v1/clickpipes/" + id;
   PgExec(dbs.pg,

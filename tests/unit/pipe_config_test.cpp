@@ -28,7 +28,7 @@ TEST(PipeConfig, DefaultsFollowClickPipesNamesWithSubSecondSync) {
   EXPECT_EQ(c.mode, ReplicationMode::kSnapshotAndCdc);
   EXPECT_EQ(c.publication, "peerflow_pub_orders");
   EXPECT_EQ(c.slot, "peerflow_slot_orders");
-  EXPECT_EQ(c.sync_interval_seconds, 1.0);
+  EXPECT_EQ(c.sync_interval_seconds, 0.5);
   EXPECT_EQ(c.pull_batch_size, 100000);
 }
 
