@@ -1,10 +1,11 @@
 // Running: change data capture. Pull transactions from the slot, push them to ClickHouse in
 // batches, then (and only then) save the checkpoint and confirm the LSN to PostgreSQL.
 //
-// A batch is pushed when it holds pull_batch_size changes or its oldest change waited
-// sync_interval_seconds (counted from its first commit), and never ends inside a transaction (whole
-// transactions only). A crash anywhere replays from the checkpoint; the sink writes identical rows
-// again, which is harmless.
+// A batch is pushed when it holds pull_batch_size changes or pull_batch_bytes of values, or its
+// oldest change waited sync_interval_seconds (counted from its first commit), and never ends
+// inside a transaction (whole transactions only). It is written on the BatchApplier's thread while
+// the next one fills (batch_applier.h). A crash anywhere replays from the checkpoint; the sink
+// writes identical rows again, which is harmless.
 //
 // A transaction that adds columns to a table (cdc_schema_change.h) first has the batch before it
 // flushed, then the columns added to ClickHouse and the catalog, and only then joins a batch.
@@ -40,6 +41,16 @@ void CheckSlotUsable(PgConnection& pg, const PipeConfig& cfg) {
   CheckPublicationExists(pg, cfg.publication);
 }
 
+// The batch-size measure of pull_batch_bytes: the values' text, as received.
+size_t TextBytes(const Transaction& txn) {
+  size_t bytes = 0;
+  for (const RowChange& c : txn.changes) {
+    for (const Cell& cell : c.row) bytes += cell.text.size();
+    for (const Cell& cell : c.old_row) bytes += cell.text.size();
+  }
+  return bytes;
+}
+
 bool TouchesLoadingTable(const std::vector<Transaction>& batch, const AddedTableLoader* loader) {
   if (loader == nullptr || loader->Complete()) return false;
   for (const Transaction& t : batch)
@@ -69,6 +80,7 @@ std::optional<PipeState> StreamChanges(PipeContext& ctx, AddedTableLoader* loade
 
   std::vector<Transaction> batch;
   size_t batch_changes = 0;
+  size_t batch_bytes = 0;
   Lsn batch_end = 0;  // end of the last transaction the batch covers
   uint64_t total_changes = 0;
   Clock::time_point batch_started{};
@@ -120,6 +132,7 @@ std::optional<PipeState> StreamChanges(PipeContext& ctx, AddedTableLoader* loade
       applier.Submit(std::move(batch), batch_end);
       batch.clear();
       batch_changes = 0;
+      batch_bytes = 0;
     }
     record_durable(wait ? applier.Drain() : applier.TakeDurable());
   };
@@ -152,6 +165,7 @@ std::optional<PipeState> StreamChanges(PipeContext& ctx, AddedTableLoader* loade
     auto wait = std::chrono::milliseconds(100);
     if (!batch.empty() && !assembler.in_transaction()) {
       if (batch_changes >= static_cast<size_t>(cfg.pull_batch_size) ||
+          batch_bytes >= static_cast<size_t>(cfg.pull_batch_bytes) ||
           now - batch_started >= interval) {
         flush(false);
         continue;
@@ -173,6 +187,7 @@ std::optional<PipeState> StreamChanges(PipeContext& ctx, AddedTableLoader* loade
         if (txn && !txn->changes.empty()) {
           if (batch.empty()) batch_started = Clock::now();
           batch_changes += txn->changes.size();
+          batch_bytes += TextBytes(*txn);
           batch_end = txn->end_lsn;
           batch.push_back(std::move(*txn));
         } else if (txn) {

@@ -98,11 +98,11 @@ PipeConfig ParsePipeConfig(const std::string& json_text) {
   } catch (const json::parse_error& e) {
     ThrowFatal(std::string("pipe definition is not valid JSON: ") + e.what());
   }
-  CheckKeys(
-      doc, "",
-      {"name", "source", "destination", "tables", "mode", "publication", "slot",
-       "sync_interval_seconds", "pull_batch_size", "snapshot_num_rows_per_partition",
-       "snapshot_max_parallel_workers", "snapshot_num_tables_in_parallel", "delete_on_merge"});
+  CheckKeys(doc, "",
+            {"name", "source", "destination", "tables", "mode", "publication", "slot",
+             "sync_interval_seconds", "pull_batch_size", "pull_batch_bytes",
+             "snapshot_num_rows_per_partition", "snapshot_max_parallel_workers",
+             "snapshot_num_tables_in_parallel", "delete_on_merge"});
   PipeConfig c;
   c.name = GetString(doc, "", "name", true);
   CheckName("name", c.name, 40);
@@ -167,6 +167,8 @@ PipeConfig ParsePipeConfig(const std::string& json_text) {
       Bad("pull_batch_size", "must be a positive integer");
     c.pull_batch_size = it->get<int64_t>();
   }
+  c.pull_batch_bytes =
+      GetInt(doc, "pull_batch_bytes", 1024, int64_t{1} << 40, PipeConfig::kDefaultPullBatchBytes);
   c.snapshot_num_rows_per_partition = GetInt(doc, "snapshot_num_rows_per_partition", 1000,
                                              1000000000, PipeConfig::kDefaultRowsPerPartition);
   c.snapshot_max_parallel_workers = static_cast<int>(
@@ -215,6 +217,8 @@ std::string PipeConfigToJson(const PipeConfig& c) {
   if (c.snapshot_num_tables_in_parallel != PipeConfig::kDefaultTablesInParallel)
     doc["snapshot_num_tables_in_parallel"] = c.snapshot_num_tables_in_parallel;
   if (c.delete_on_merge) doc["delete_on_merge"] = true;
+  if (c.pull_batch_bytes != PipeConfig::kDefaultPullBatchBytes)
+    doc["pull_batch_bytes"] = c.pull_batch_bytes;
   return doc.dump(2);
 }
 

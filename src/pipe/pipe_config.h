@@ -40,10 +40,13 @@ struct PipeConfig {
   ClickHouseEndpoint destination;
   std::vector<TableMapping> tables;
   ReplicationMode mode = ReplicationMode::kSnapshotAndCdc;
-  std::string publication;  // default peerflow_pub_<name>
-  std::string slot;         // default peerflow_slot_<name>
+  std::string publication;             // default peerflow_pub_<name>
+  std::string slot;                    // default peerflow_slot_<name>
   double sync_interval_seconds = 0.5;  // p99 commit-to-visible lag stays under 1 s (bench/lag.sh)
   int64_t pull_batch_size = 100000;
+  // A batch is also pushed once its values reach this many bytes (PostgreSQL text form): with one
+  // batch being written and one filling, this bounds CDC memory whatever the row width.
+  int64_t pull_batch_bytes = kDefaultPullBatchBytes;
   // Initial load (ClickPipes' names). A table is split into ctid page ranges of about this many
   // rows (estimated from pg_class, never counted); each range is one COPY and one INSERT, and
   // the unit a resumed load redoes.
@@ -63,6 +66,7 @@ struct PipeConfig {
   static constexpr int64_t kDefaultRowsPerPartition = 500000;
   static constexpr int kDefaultParallelWorkers = 4;
   static constexpr int kDefaultTablesInParallel = 1;
+  static constexpr int64_t kDefaultPullBatchBytes = int64_t{64} << 20;
 };
 
 PipeConfig ParsePipeConfig(const std::string& json_text);

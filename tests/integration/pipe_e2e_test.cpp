@@ -87,6 +87,24 @@ TEST_P(PipeEndToEnd, SnapshotOnlyPipeEndsCompleted) {
                   .empty());
 }
 
+// pull_batch_bytes pushes a batch long before its sync interval when its values are large.
+TEST_P(PipeEndToEnd, BatchIsPushedOnceItsBytesReachTheLimit) {
+  TestDatabases dbs = NewDatabases("batchbytes");
+  const std::string pipe = PipeName("batchbytes");
+  PgExec(dbs.pg, "CREATE TABLE w (id int PRIMARY KEY, v text NOT NULL)");
+  PipeFiles files = WritePipe(dbs, pipe, {"public.w"},
+                              "\"mode\": \"cdc_only\", \"sync_interval_seconds\": 120, "
+                              "\"pull_batch_bytes\": 4096");
+  auto pg2ch = StartPg2ch(files);
+  ASSERT_TRUE(WaitForState(files, pipe, PipeState::kRunning, 60)) << pg2ch->Output();
+  for (int i = 1; i <= 5; ++i)  // five transactions of 1 kB each
+    PgExec(dbs.pg, "INSERT INTO w VALUES (" + std::to_string(i) + ", repeat('x', 1000))");
+  // Far sooner than the 120 s interval: the fifth transaction takes the batch past 4 kB.
+  EXPECT_TRUE(WaitUntil(30, [&] { return ChCount(dbs, "w") == 5; })) << pg2ch->Output();
+  pg2ch->Signal(SIGINT);
+  EXPECT_EQ(pg2ch->Wait(30), 0) << pg2ch->Output();
+}
+
 TEST_P(PipeEndToEnd, CdcOnlyPipeReplicatesOnlyNewRows) {
   TestDatabases dbs = NewDatabases("cdconly");
   const std::string pipe = PipeName("cdconly");

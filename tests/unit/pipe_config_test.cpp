@@ -59,11 +59,27 @@ TEST(PipeConfig, ClearErrorsNamingTheField) {
   };
   ExpectError(with("\"port\": 5433", "\"port\": \"5433\""), "source.port");
   ExpectError(with("\"name\": \"orders\"", "\"name\": \"Orders!\""), "name: may only contain");
-  ExpectError(with("\"database\": \"analytics\"", "\"database\": \"analytics\", \"pasword\": \"x\""),
-              "destination.pasword: unknown field");
+  ExpectError(
+      with("\"database\": \"analytics\"", "\"database\": \"analytics\", \"pasword\": \"x\""),
+      "destination.pasword: unknown field");
   ExpectError(with("\"target\": \"items_ch\"", "\"target\": \"orders\""), "two tables map to");
   ExpectError(with("http://ch:8123", "ch:8123"), "destination.url");
   ExpectError(with("\"name\": \"orders\",", "\"name\": \"orders\", \"mode\": \"fast\","), "mode");
+}
+
+TEST(PipeConfig, PullBatchBytesDefaultsValidatesAndRoundTrips) {
+  PipeConfig c = ParsePipeConfig(kMinimal);
+  EXPECT_EQ(c.pull_batch_bytes, int64_t{64} << 20);
+  EXPECT_EQ(PipeConfigToJson(c).find("pull_batch_bytes"), std::string::npos);
+  auto with = [&](const std::string& setting) {
+    std::string s = kMinimal;
+    s.replace(s.find("\"name\": \"orders\","), 17, "\"name\": \"orders\", " + setting + ",");
+    return s;
+  };
+  PipeConfig set = ParsePipeConfig(with("\"pull_batch_bytes\": 4096"));
+  EXPECT_EQ(set.pull_batch_bytes, 4096);
+  EXPECT_EQ(ParsePipeConfig(PipeConfigToJson(set)).pull_batch_bytes, 4096);
+  ExpectError(with("\"pull_batch_bytes\": 10"), "pull_batch_bytes: must be an integer from 1024");
 }
 
 TEST(PipeConfig, SnapshotSettingsDefaultValidateAndRoundTrip) {
