@@ -124,6 +124,40 @@ TEST_P(ServerApi, StopDuringSnapshotPausesTheLoadAndStartResumesIt) {
   EXPECT_EQ(server.Terminate(), 0) << server.Log();
 }
 
+// The two other modes through the API: snapshot-only ends Completed, CDC-only skips Snapshot.
+TEST_P(ServerApi, SnapshotOnlyEndsCompletedAndCdcOnlySkipsSnapshot) {
+  TestDatabases dbs = NewDatabases("api_modes");
+  CreateTable(dbs, "t", 300);
+  ServerProcess server(Dir(PipeName("modes")));
+  server.Start();
+  auto once = server.Call(
+      "POST", "/v1/clickpipes",
+      CreateBody(dbs, PipeName("once"), {"t"}, {{"replicationMode", "snapshot"}}).dump());
+  ASSERT_EQ(once.status, 201) << once.raw;
+  std::string once_id = once.body["id"];
+  ASSERT_TRUE(server.WaitForState(once_id, "Completed", 60)) << server.Log();
+  EXPECT_EQ(DiffTables(dbs, "t", "t", Columns(), "id"), "");
+  EXPECT_EQ(StatesOf(server.Call("GET", "/v1/clickpipes/" + once_id + "/history")),
+            (std::vector<std::string>{"Provisioning", "Setup", "Snapshot", "Completed"}));
+  // Nothing is left to stop or change on a Completed pipe.
+  EXPECT_EQ(
+      server.Call("PATCH", "/v1/clickpipes/" + once_id + "/state", R"({"command": "stop"})").status,
+      409);
+
+  PgExec(dbs.pg, "CREATE TABLE c (id bigserial PRIMARY KEY, v text NOT NULL)");
+  auto cdc = server.Call(
+      "POST", "/v1/clickpipes",
+      CreateBody(dbs, PipeName("cdc"), {"c"}, {{"replicationMode", "cdc_only"}}).dump());
+  ASSERT_EQ(cdc.status, 201) << cdc.raw;
+  std::string cdc_id = cdc.body["id"];
+  ASSERT_TRUE(server.WaitForState(cdc_id, "Running", 60)) << server.Log();
+  PgExec(dbs.pg, "INSERT INTO c (v) SELECT 'n' || g FROM generate_series(1, 50) g");
+  EXPECT_EQ(WaitForEqual(dbs, "c", "c", Columns(), "id", 60), "") << server.Log();
+  EXPECT_EQ(StatesOf(server.Call("GET", "/v1/clickpipes/" + cdc_id + "/history")),
+            (std::vector<std::string>{"Provisioning", "Setup", "Running"}));
+  EXPECT_EQ(server.Terminate(), 0) << server.Log();
+}
+
 TEST_P(ServerApi, PauseUnderWriteLoadThenResumeCatchesUp) {
   TestDatabases dbs = NewDatabases("api_pause");
   CreateTable(dbs, "t", 1000);
