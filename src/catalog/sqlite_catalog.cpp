@@ -95,13 +95,19 @@ PipeRecord ReadPipe(const Statement& st) {
 
 Catalog::Catalog(const std::string& path) : impl_(new Impl) {
   impl_->path = path;
-  // Created 0600 before SQLite opens it: the file holds passwords.
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT, 0600);
-  if (fd < 0) {
-    delete impl_;
-    ThrowFatal("catalog: cannot open " + path + ": " + std::strerror(errno));
+  // Created 0600 before SQLite opens it: the file holds passwords (SQLite gives its -wal and
+  // -shm files the same mode). Only when missing: closing any descriptor of a file drops every
+  // POSIX lock this process holds on it, including those of other connections of this process
+  // (another thread's Catalog), after which SQLite may delete a WAL file still being written.
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600);
+    if (fd < 0 && errno != EEXIST) {
+      delete impl_;
+      ThrowFatal("catalog: cannot create " + path + ": " + std::strerror(errno));
+    }
+    if (fd >= 0) ::close(fd);
   }
-  ::close(fd);
   if (sqlite3_open_v2(path.c_str(), &impl_->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX,
                       nullptr) != SQLITE_OK) {
     std::string message = impl_->db ? sqlite3_errmsg(impl_->db) : "out of memory";

@@ -24,7 +24,37 @@ void SleepUnlessStopped(const std::atomic<bool>& stop, std::chrono::milliseconds
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
 }
 
+// What a changed pipe file may change: settings, and the tables of a Running pipe (applied
+// through Modifying). Where the data comes from and goes to is the pipe's identity.
+std::string IdentityDifference(const PipeConfig& was, const PipeConfig& now) {
+  auto endpoint = [](const PipeConfig& c) {
+    return c.source.host + ":" + std::to_string(c.source.port) + "/" + c.source.database + "/" +
+           c.source.user + " -> " + c.destination.url + "/" + c.destination.database;
+  };
+  if (endpoint(was) != endpoint(now)) return "source or destination";
+  if (was.mode != now.mode) return "mode";
+  if (was.publication != now.publication || was.slot != now.slot) return "publication or slot";
+  if (was.delete_on_merge != now.delete_on_merge) return "delete_on_merge";
+  return "";
+}
+
 }  // namespace
+
+void PipeRunner::AcceptChangedDefinition(const PipeRecord& record) {
+  PipeConfig was = ParsePipeConfig(record.config_json);
+  std::string identity = IdentityDifference(was, config_);
+  if (!identity.empty())
+    ThrowFatal("pipe \"" + config_.name + "\" exists in the catalog with another " + identity +
+               "; these cannot change (resync cannot either: create a pipe with a new name)");
+  bool tables_changed = !PendingTableChanges(catalog_, record.id, config_).empty();
+  if (tables_changed && record.state != PipeState::kRunning)
+    ThrowFatal("pipe \"" + config_.name +
+               "\": its tables can change only while it is Running (it is " +
+               std::string(StateName(record.state)) + "); restore the previous table list");
+  catalog_.UpdateConfig(record.id, PipeConfigToJson(config_));
+  spdlog::info("pipe {}: definition updated from the pipe file{}", config_.name,
+               tables_changed ? "; table changes follow (Modifying)" : "");
+}
 
 PipeRunner::PipeRunner(Catalog& catalog, PipeConfig config, const std::atomic<bool>& stop,
                        PipeMetrics* metrics)
@@ -37,9 +67,8 @@ PipeState PipeRunner::Run() {
     record = catalog_.CreatePipe(config_.name, config_json);
     spdlog::info("pipe {}: created (mode {})", config_.name, ModeName(config_.mode));
   } else if (record->config_json != config_json) {
-    ThrowFatal("pipe \"" + config_.name +
-               "\" exists in the catalog with a different definition; changing a pipe's "
-               "definition is not supported yet (use a new pipe name)");
+    AcceptChangedDefinition(*record);
+    record = catalog_.FindPipe(config_.name);
   }
   PipeContext ctx{config_, catalog_, record->id, stop_, {}, metrics_};
 

@@ -21,11 +21,14 @@ class PipeRunner {
   // `metrics` (optional, outlives Run) receives live counters for the API.
   PipeRunner(Catalog& catalog, PipeConfig config, const std::atomic<bool>& stop_requested,
              PipeMetrics* metrics = nullptr);
-  // Creates the pipe in the catalog if needed (a different existing definition is an error),
-  // then runs it. Returns the state it stopped in.
+  // Creates the pipe in the catalog if needed, or takes in a changed definition (settings,
+  // credentials, and the tables of a Running pipe; a different source, destination, mode,
+  // publication or slot is an error), then runs it. Returns the state it stopped in.
   PipeState Run();
 
  private:
+  void AcceptChangedDefinition(const PipeRecord& record);
+
   Catalog& catalog_;
   PipeConfig config_;
   const std::atomic<bool>& stop_;

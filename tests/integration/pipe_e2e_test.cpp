@@ -105,6 +105,43 @@ TEST_P(PipeEndToEnd, BatchIsPushedOnceItsBytesReachTheLimit) {
   EXPECT_EQ(pg2ch->Wait(30), 0) << pg2ch->Output();
 }
 
+// `pg2ch run` with an edited pipe file: a table added to a Running pipe goes through Modifying
+// and Snapshot; changing where the data goes is refused with a clear reason.
+TEST_P(PipeEndToEnd, EditedPipeFileAddsATableOrIsRefused) {
+  TestDatabases dbs = NewDatabases("editfile");
+  const std::string pipe = PipeName("editfile");
+  PgExec(dbs.pg,
+         "CREATE TABLE e1 (id int PRIMARY KEY, v text); CREATE TABLE e2 (id int PRIMARY KEY, v "
+         "text); INSERT INTO e1 SELECT g, 'a' || g FROM generate_series(1, 100) g; INSERT INTO e2 "
+         "SELECT g, 'b' || g FROM generate_series(1, 200) g");
+  PipeFiles files = WritePipe(dbs, pipe, {"public.e1"});
+  auto first = StartPg2ch(files);
+  ASSERT_TRUE(WaitForState(files, pipe, PipeState::kRunning, 60)) << first->Output();
+  first->Signal(SIGINT);
+  ASSERT_EQ(first->Wait(30), 0) << first->Output();
+
+  WritePipe(dbs, pipe, {"public.e1", "public.e2:e2_ch"});
+  auto second = StartPg2ch(files);
+  ASSERT_TRUE(WaitUntil(60, [&] {
+    return StateSequence(files, pipe).size() >= 7 &&
+           CatalogState(files, pipe) == PipeState::kRunning;
+  })) << second->Output();
+  PgExec(dbs.pg, "INSERT INTO e2 VALUES (1000, 'after')");
+  std::vector<CompareColumn> cols = {{"id::text", "toString(id)"}, {"v", "ifNull(v, '')"}};
+  EXPECT_EQ(WaitForEqual(dbs, "e2", "e2_ch", cols, "id", 60), "") << second->Output();
+  std::vector<PipeState> expected = {
+      PipeState::kProvisioning, PipeState::kSetup,    PipeState::kSnapshot, PipeState::kRunning,
+      PipeState::kModifying,    PipeState::kSnapshot, PipeState::kRunning};
+  EXPECT_EQ(StateSequence(files, pipe), expected);
+  second->Signal(SIGINT);
+  ASSERT_EQ(second->Wait(30), 0) << second->Output();
+
+  WritePipe(dbs, pipe, {"public.e1", "public.e2:e2_ch"}, "\"slot\": \"other_slot\"");
+  auto third = StartPg2ch(files);
+  EXPECT_NE(third->Wait(30), 0);
+  EXPECT_NE(third->Output().find("publication or slot"), std::string::npos) << third->Output();
+}
+
 TEST_P(PipeEndToEnd, CdcOnlyPipeReplicatesOnlyNewRows) {
   TestDatabases dbs = NewDatabases("cdconly");
   const std::string pipe = PipeName("cdconly");

@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 
 #include "common/error.h"
 
@@ -31,6 +34,44 @@ TEST_F(CatalogTest, CreatesPipeInProvisioningWithPrivateFile) {
   ASSERT_EQ(stat(path_.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   EXPECT_THROW(c.CreatePipe("orders", "{}"), PipeError);
+}
+
+// The server opens a Catalog per request and per worker in one process, and readers open the
+// file from other processes: every committed write must survive the writer's crash.
+TEST_F(CatalogTest, WritesOfSeveralConnectionsSurviveTheWritersCrash) {
+  // The writer runs in a child that ends like kill -9 (no close, no final checkpoint): what it
+  // committed must be in the file.
+  pid_t writer = fork();
+  if (writer == 0) {
+    Catalog a(path_);
+    int64_t id = a.CreatePipe("orders", "{}").id;
+    auto b = std::make_unique<Catalog>(path_);  // another thread's Catalog
+    b->SetProperty(id, "from_b", "1");
+    // Another process (pg2ch status, a reader) opens and closes the file meanwhile.
+    pid_t reader = fork();
+    if (reader == 0) {
+      {
+        Catalog r(path_);
+        r.FindPipe("orders");
+      }
+      _exit(0);
+    }
+    int status = 0;
+    waitpid(reader, &status, 0);
+    a.SetCheckpoint(id, 42);
+    b->SetProperty(id, "from_b", "2");
+    b.reset();
+    a.SetCheckpoint(id, 43);
+    _exit(0);
+  }
+  int status = 0;
+  waitpid(writer, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  Catalog c(path_);
+  auto p = c.FindPipe("orders");
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->checkpoint_lsn, 43u);
+  EXPECT_EQ(c.GetProperty(p->id, "from_b"), "2");
 }
 
 TEST_F(CatalogTest, TransitionsAreRecordedInOrderAndIllegalOnesRefused) {
