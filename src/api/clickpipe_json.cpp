@@ -43,13 +43,26 @@ const std::pair<const char*, const char*> kFieldNames[] = {
     {"tables", "source.postgres.tableMappings"},
 };
 
+// "[0].exclude: ..." as "[0].excludedColumns: ...".
+std::string ApiTableFieldNames(std::string rest) {
+  static const std::pair<const char*, const char*> kTableFields[] = {
+      {".exclude:", ".excludedColumns:"},
+      {".sorting_keys:", ".sortingKeys:"},
+      {".source:", ".sourceTable:"},
+      {".target:", ".targetTable:"}};
+  for (const auto& [ours, theirs] : kTableFields)
+    if (auto at = rest.find(ours); at != std::string::npos && at < rest.find(' '))
+      return rest.replace(at, std::string(ours).size(), theirs);
+  return rest;
+}
+
 std::string ApiFieldNames(std::string message) {
   const std::string prefix = "pipe definition: ";
   if (message.rfind(prefix, 0) == 0) message = message.substr(prefix.size());
   for (const auto& [ours, theirs] : kFieldNames)
     if (message.rfind(std::string(ours) + ":", 0) == 0 ||
         message.rfind(std::string(ours) + "[", 0) == 0)
-      return theirs + message.substr(std::string(ours).size());
+      return theirs + ApiTableFieldNames(message.substr(std::string(ours).size()));
   return message;
 }
 
@@ -99,11 +112,17 @@ json TableMappings(const json& value, const std::string& field) {
     std::string where = field + "[" + std::to_string(i) + "]";
     if (!m.is_object()) Bad(where, "must be an object");
     std::string schema = "public", table, target;
+    json exclude, sorting_keys;  // checked by ParsePipeConfig
     for (const auto& [mk, mv] : m.items()) {
-      if ((mk == "excludedColumns" || mk == "sortingKeys") && mv.is_array() && mv.empty()) continue;
-      if (mk == "excludedColumns" || mk == "sortingKeys" || mk == "tableEngine" ||
-          mk == "partitionKey")
-        Bad(where + "." + mk, "not supported yet");
+      if (mk == "excludedColumns") {
+        exclude = mv;
+        continue;
+      }
+      if (mk == "sortingKeys") {
+        sorting_keys = mv;
+        continue;
+      }
+      if (mk == "tableEngine" || mk == "partitionKey") Bad(where + "." + mk, "not supported yet");
       if (!mv.is_string()) Bad(where + "." + mk, "must be a string");
       if (mk == "sourceSchemaName")
         schema = mv.get<std::string>();
@@ -117,6 +136,8 @@ json TableMappings(const json& value, const std::string& field) {
     if (table.empty()) Bad(where + ".sourceTable", "is required");
     json t = {{"source", schema + "." + table}};
     if (!target.empty()) t["target"] = target;
+    if (!exclude.is_null()) t["exclude"] = exclude;
+    if (!sorting_keys.is_null()) t["sorting_keys"] = sorting_keys;
     tables.push_back(t);
   }
   return tables;
@@ -252,8 +273,8 @@ json RenderPipe(const PipeView& v) {
     mappings.push_back({{"sourceSchemaName", t.source_schema},
                         {"sourceTable", t.source_table},
                         {"targetTable", t.target_table},
-                        {"excludedColumns", json::array()},
-                        {"sortingKeys", json::array()}});
+                        {"excludedColumns", t.exclude},
+                        {"sortingKeys", t.sorting_keys}});
   for (const auto& t : v.tables)
     tables.push_back({{"source", t.source_schema + "." + t.source_table},
                       {"target", t.target_table},

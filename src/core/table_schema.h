@@ -29,6 +29,9 @@ struct SourceTable {
   uint32_t relid = 0;
   // In attnum order as read at Setup, dropped columns left out; columns added during CDC follow.
   std::vector<SourceColumn> columns;
+  // Source columns the pipe leaves out (TableMapping::exclude), never in `columns`: CDC ignores a
+  // stream column of one of these names instead of adding it, even one created after Setup.
+  std::vector<std::string> excluded = {};
 
   std::string QualifiedName() const { return schema + "." + name; }
 };

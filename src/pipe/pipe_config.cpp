@@ -1,5 +1,6 @@
 #include "pipe/pipe_config.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -58,9 +59,26 @@ ReplicationMode ParseMode(const std::string& text) {
   Bad("mode", "must be snapshot_and_cdc, cdc_only or snapshot_only (got \"" + text + "\")");
 }
 
+// An optional array of distinct, non-empty column names.
+std::vector<std::string> GetColumnNames(const json& obj, const std::string& field,
+                                        const std::string& key) {
+  std::vector<std::string> names;
+  auto it = obj.find(key);
+  if (it == obj.end()) return names;
+  if (!it->is_array()) Bad(field, "must be an array of column names");
+  for (const json& name : *it) {
+    if (!name.is_string() || name.get<std::string>().empty())
+      Bad(field, "must be an array of non-empty column names");
+    if (std::find(names.begin(), names.end(), name.get<std::string>()) != names.end())
+      Bad(field, "lists \"" + name.get<std::string>() + "\" twice");
+    names.push_back(name.get<std::string>());
+  }
+  return names;
+}
+
 TableMapping ParseTable(const json& item, size_t index) {
   std::string where = "tables[" + std::to_string(index) + "]";
-  CheckKeys(item, where, {"source", "target"});
+  CheckKeys(item, where, {"source", "target", "exclude", "sorting_keys"});
   std::string source = GetString(item, where + ".", "source", true);
   TableMapping t;
   auto dot = source.find('.');
@@ -74,6 +92,11 @@ TableMapping ParseTable(const json& item, size_t index) {
     Bad(where + ".source", "must be \"schema.table\" or \"table\"");
   t.target_table = GetString(item, where + ".", "target", false, t.source_table);
   if (t.target_table.empty()) Bad(where + ".target", "must not be empty");
+  t.exclude = GetColumnNames(item, where + ".exclude", "exclude");
+  t.sorting_keys = GetColumnNames(item, where + ".sorting_keys", "sorting_keys");
+  for (const std::string& key : t.sorting_keys)
+    if (std::find(t.exclude.begin(), t.exclude.end(), key) != t.exclude.end())
+      Bad(where + ".sorting_keys", "\"" + key + "\" is excluded");
   return t;
 }
 
@@ -182,11 +205,22 @@ PipeConfig ParsePipeConfig(const std::string& json_text) {
   return c;
 }
 
+std::vector<std::string> SortingKeys(const PipeConfig& config, const std::string& schema,
+                                     const std::string& table) {
+  for (const TableMapping& m : config.tables)
+    if (m.source_schema == schema && m.source_table == table) return m.sorting_keys;
+  return {};
+}
+
 std::string PipeConfigToJson(const PipeConfig& c) {
   json tables = json::array();
-  for (const auto& t : c.tables)
-    tables.push_back(
-        {{"source", t.source_schema + "." + t.source_table}, {"target", t.target_table}});
+  for (const auto& t : c.tables) {
+    json table = {{"source", t.source_schema + "." + t.source_table}, {"target", t.target_table}};
+    // Only when set, so definitions recorded before the field existed read back unchanged.
+    if (!t.exclude.empty()) table["exclude"] = t.exclude;
+    if (!t.sorting_keys.empty()) table["sorting_keys"] = t.sorting_keys;
+    tables.push_back(std::move(table));
+  }
   json doc = {
       {"name", c.name},
       {"source",

@@ -32,6 +32,12 @@ struct TableMapping {
   std::string source_schema = "public";
   std::string source_table;
   std::string target_table;  // defaults to source_table
+  // Source columns left out of the pipe: not in the ClickHouse table, not copied, ignored in CDC
+  // (also a column of that name added later). Key columns cannot be excluded.
+  std::vector<std::string> exclude;
+  // The ClickHouse ORDER BY starts with these columns, in this order; the key columns not listed
+  // follow (ReplacingMergeTree replaces rows by the whole ORDER BY tuple). Empty: the key alone.
+  std::vector<std::string> sorting_keys;
 };
 
 struct PipeConfig {
@@ -70,6 +76,9 @@ struct PipeConfig {
 };
 
 PipeConfig ParsePipeConfig(const std::string& json_text);
+// The sorting keys of the mapping of source table schema.table; none when it is not mapped.
+std::vector<std::string> SortingKeys(const PipeConfig& config, const std::string& schema,
+                                     const std::string& table);
 std::string PipeConfigToJson(const PipeConfig& config);  // includes passwords: for the catalog only
 std::string ModeName(ReplicationMode mode);
 

@@ -90,7 +90,8 @@ PipeState PipeRunner::Run() {
       if (ctx.tables.empty() && state != PipeState::kProvisioning && state != PipeState::kSetup) {
         for (const auto& t : catalog_.Tables(ctx.pipe_id))
           ctx.tables.push_back({SourceTableFromJson(t.schema_json), config_.destination.database,
-                                t.target_table, config_.delete_on_merge});
+                                t.target_table, config_.delete_on_merge,
+                                SortingKeys(config_, t.source_schema, t.source_table)});
       }
       std::optional<PipeState> next;
       std::string reason;

@@ -5,7 +5,9 @@
 #include "common/error.h"
 #include "common/sql_quote.h"
 #include "destination/clickhouse/http_client.h"
+#include "destination/clickhouse/sorting_key.h"
 #include "destination/clickhouse/type_mapping.h"
+#include "pipe/excluded_columns.h"
 #include "source/postgres/replication_setup.h"
 #include "source/postgres/schema_reader.h"
 
@@ -27,14 +29,22 @@ void CheckSlot(PgConnection& pg, const PipeConfig& c, std::vector<std::string>& 
     problems.push_back("no free replication slot on the source (max_replication_slots is used up)");
 }
 
-// Reads each table (exists, has a key) and maps each column's type; collects the problems.
+// Reads each table (exists, has a key, excluded columns exist and are not keys, sorting keys are
+// replicated NOT NULL columns) and maps each replicated column's type; collects the problems.
 std::vector<SourceTable> CheckTables(PgConnection& pg, const std::optional<ServerCaps>& caps,
                                      const std::vector<TableMapping>& mappings,
                                      std::vector<std::string>& problems) {
   std::vector<SourceTable> tables;
   for (const auto& m : mappings) {
     try {
-      SourceTable t = ReadSourceTable(pg, m.source_schema, m.source_table);
+      // Excluded columns are left out first: their types need no mapping.
+      SourceTable t =
+          ExcludeColumns(ReadSourceTable(pg, m.source_schema, m.source_table), m.exclude);
+      try {
+        OrderByColumns(t, m.sorting_keys);
+      } catch (const PipeError& e) {
+        problems.push_back(e.what());
+      }
       if (caps)
         for (const auto& col : t.columns) {
           try {

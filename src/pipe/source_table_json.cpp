@@ -18,7 +18,9 @@ std::string SourceTableToJson(const SourceTable& t) {
                     {"nullable", c.nullable},
                     {"is_key", c.is_key},
                     {"element_oid", c.element_oid}});
-  return json{{"schema", t.schema}, {"name", t.name}, {"relid", t.relid}, {"columns", cols}}.dump();
+  json doc = {{"schema", t.schema}, {"name", t.name}, {"relid", t.relid}, {"columns", cols}};
+  if (!t.excluded.empty()) doc["excluded"] = t.excluded;
+  return doc.dump();
 }
 
 SourceTable SourceTableFromJson(const std::string& text) {
@@ -33,6 +35,9 @@ SourceTable SourceTableFromJson(const std::string& text) {
                            c.at("typmod").get<int32_t>(), c.at("type_name").get<std::string>(),
                            c.at("nullable").get<bool>(), c.at("is_key").get<bool>(),
                            c.at("element_oid").get<uint32_t>()});
+    // Absent in definitions recorded before columns could be excluded.
+    if (auto it = j.find("excluded"); it != j.end())
+      t.excluded = it->get<std::vector<std::string>>();
     return t;
   } catch (const json::exception& e) {
     ThrowFatal(std::string("catalog: bad table definition: ") + e.what());

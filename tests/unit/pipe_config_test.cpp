@@ -117,5 +117,51 @@ TEST(PipeConfig, SnapshotSettingsDefaultValidateAndRoundTrip) {
   ExpectError(with("\"snapshot_max_parallel_workers\": \"4\""), "snapshot_max_parallel_workers");
 }
 
+TEST(PipeConfig, ExcludedColumnsParseValidateAndRoundTrip) {
+  std::string json = kMinimal;
+  const std::string items = "\"target\": \"items_ch\"";
+  json.replace(json.find(items), items.size(), items + ", \"exclude\": [\"secret\", \"blob\"]");
+  PipeConfig c = ParsePipeConfig(json);
+  EXPECT_TRUE(c.tables[0].exclude.empty());
+  EXPECT_EQ(c.tables[1].exclude, (std::vector<std::string>{"secret", "blob"}));
+  // Not written when empty: definitions recorded before the field existed stay the same text.
+  EXPECT_EQ(PipeConfigToJson(ParsePipeConfig(kMinimal)).find("exclude"), std::string::npos);
+  EXPECT_EQ(ParsePipeConfig(PipeConfigToJson(c)).tables[1].exclude, c.tables[1].exclude);
+
+  auto with = [&](const std::string& exclude) {
+    std::string s = kMinimal;
+    s.replace(s.find(items), items.size(), items + ", \"exclude\": " + exclude);
+    return s;
+  };
+  ExpectError(with("\"secret\""), "tables[1].exclude: must be an array of column names");
+  ExpectError(with("[1]"), "tables[1].exclude: must be an array of non-empty column names");
+  ExpectError(with("[\"\"]"), "tables[1].exclude: must be an array of non-empty column names");
+  ExpectError(with("[\"a\", \"a\"]"), "tables[1].exclude: lists \"a\" twice");
+}
+
+TEST(PipeConfig, SortingKeysParseValidateAndRoundTrip) {
+  const std::string items = "\"target\": \"items_ch\"";
+  auto with = [&](const std::string& fields) {
+    std::string s = kMinimal;
+    s.replace(s.find(items), items.size(), items + ", " + fields);
+    return s;
+  };
+  PipeConfig c = ParsePipeConfig(with("\"sorting_keys\": [\"day\", \"region\"]"));
+  EXPECT_TRUE(c.tables[0].sorting_keys.empty());
+  EXPECT_EQ(c.tables[1].sorting_keys, (std::vector<std::string>{"day", "region"}));
+  EXPECT_EQ(SortingKeys(c, "sales", "items"), c.tables[1].sorting_keys);
+  EXPECT_TRUE(SortingKeys(c, "public", "items").empty());
+  EXPECT_EQ(ParsePipeConfig(PipeConfigToJson(c)).tables[1].sorting_keys, c.tables[1].sorting_keys);
+  EXPECT_EQ(PipeConfigToJson(ParsePipeConfig(kMinimal)).find("sorting_keys"), std::string::npos);
+
+  ExpectError(with("\"sorting_keys\": {}"),
+              "tables[1].sorting_keys: must be an array of column names");
+  ExpectError(with("\"sorting_keys\": [\"a\", \"a\"]"),
+              "tables[1].sorting_keys: lists \"a\" twice");
+  ExpectError(with("\"exclude\": [\"a\"], \"sorting_keys\": [\"a\"]"),
+              "tables[1].sorting_keys: \"a\" is excluded");
+  ExpectError(with("\"sorting_key\": [\"a\"]"), "tables[1].sorting_key: unknown field");
+}
+
 }  // namespace
 }  // namespace pg2ch

@@ -290,5 +290,46 @@ TEST(TransactionAssembler, ProtocolViolationsAreErrors) {
   EXPECT_THROW(a.Feed(Insert{0, 5, R("1", Cell::Null())}), DecodeError);  // unknown relation
 }
 
+// An excluded column is dropped from every tuple, whatever its type; so is a column created
+// later under an excluded name (dropped and added again): it is never reported as added.
+TEST(TransactionAssembler, ExcludedColumnsAreIgnoredNeverAdded) {
+  SourceTable table = Table();
+  table.excluded = {"secret"};
+  TransactionAssembler a({table});
+  a.Feed(Begin{1, 0, 1});
+  Relation rel = Rel(42, 'f');
+  rel.columns.insert(rel.columns.begin() + 1, {0, "secret", 17, -1});
+  a.Feed(Relation(rel));
+  a.Feed(Insert{0, 42, {Cell::Text("1"), Cell::Text("hidden"), Cell::Text("a")}});
+  a.Feed(Update{0,
+                42,
+                'O',
+                {Cell::Text("1"), Cell::Text("hidden"), Cell::Text("a")},
+                {Cell::Text("1"), Cell::Text("changed"), Cell::Unchanged()}});
+  a.Feed(Delete{0, 42, 'O', {Cell::Text("1"), Cell::Text("changed"), Cell::Text("a")}});
+  auto txn = a.Feed(Commit{0, 1, 2, 0});
+  ASSERT_TRUE(txn);
+  EXPECT_TRUE(txn->schema_changes.empty());
+  ASSERT_EQ(txn->changes.size(), 3u);
+  EXPECT_EQ(txn->changes[0].row, R("1", Cell::Text("a")));
+  EXPECT_EQ(txn->changes[1].row, R("1", Cell::Text("a")));  // TOAST filled from the old row
+  EXPECT_TRUE(txn->changes[1].old_row.empty());             // the excluded cell is no key change
+  EXPECT_EQ(txn->changes[2].row, R("1", Cell::Text("a")));
+
+  // ALTER TABLE t DROP COLUMN secret, ADD COLUMN secret int, ADD COLUMN n int.
+  a.Feed(Begin{3, 0, 2});
+  Relation again = Rel();
+  again.columns.push_back({0, "secret", 23, -1});
+  again.columns.push_back({0, "n", 23, -1});
+  a.Feed(std::move(again));
+  a.Feed(Insert{0, 42, {Cell::Text("2"), Cell::Text("b"), Cell::Text("9"), Cell::Text("7")}});
+  txn = a.Feed(Commit{0, 3, 4, 0});
+  ASSERT_TRUE(txn);
+  ASSERT_EQ(txn->schema_changes.size(), 1u);
+  ASSERT_EQ(txn->schema_changes[0].added.size(), 1u);
+  EXPECT_EQ(txn->schema_changes[0].added[0].name, "n");
+  EXPECT_EQ(txn->changes[0].row, (Row{Cell::Text("2"), Cell::Text("b"), Cell::Text("7")}));
+}
+
 }  // namespace
 }  // namespace pg2ch

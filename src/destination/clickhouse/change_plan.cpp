@@ -33,6 +33,27 @@ struct TableState {
   }
 };
 
+// A delete row must carry the ORDER BY values of the row it replaces, or ClickHouse keeps that
+// row. pgoutput sends only the replica identity for a delete (and for the old key of a key
+// change), so sorting-key values outside it come from the latest image of the key in this run,
+// else from ClickHouse: they are marked unchanged and read back like unchanged TOAST values.
+void FillSortValues(const TableCodec& codec, const TableState& state, PlannedRow& row) {
+  const std::vector<size_t>& columns = codec.sort_only_columns();
+  auto missing = [&] {
+    return std::any_of(columns.begin(), columns.end(),
+                       [&](size_t i) { return row.cells[i].kind != CellKind::kText; });
+  };
+  if (!missing()) return;
+  if (const PlannedRow* image = state.Find(row.key)) {
+    for (size_t i : columns) row.cells[i] = image->cells[i];
+    if (missing()) row.lookup = image->lookup;  // the image's own values are still to be read
+    return;
+  }
+  for (size_t i : columns)
+    if (row.cells[i].kind != CellKind::kText) row.cells[i] = Cell::Unchanged();
+  row.lookup = ToastLookup{row.key, row.cells};
+}
+
 class Planner {
  public:
   explicit Planner(const CodecMap& codecs) : codecs_(codecs) {}
@@ -45,9 +66,12 @@ class Planner {
         case ChangeOp::kInsert:
           state.Put({codec.EncodeKey(change.row), change.row, txn.end_lsn, false, std::nullopt});
           break;
-        case ChangeOp::kDelete:
-          state.Put({codec.EncodeKey(change.row), change.row, txn.end_lsn, true, std::nullopt});
+        case ChangeOp::kDelete: {
+          PlannedRow row{codec.EncodeKey(change.row), change.row, txn.end_lsn, true, std::nullopt};
+          FillSortValues(codec, state, row);
+          state.Put(std::move(row));
           break;
+        }
         case ChangeOp::kUpdate:
           Update(codec, state, change, txn.end_lsn);
           break;
@@ -127,7 +151,9 @@ class Planner {
       }
     }
     if (old_key != row.key) {
-      state.Put({old_key, change.old_row, version, true, std::nullopt});
+      PlannedRow gone{old_key, change.old_row, version, true, std::nullopt};
+      FillSortValues(codec, state, gone);
+      state.Put(std::move(gone));
     }
     state.Put(std::move(row));
   }

@@ -3,7 +3,9 @@
 // Rules (see clickhouse_sink.h for why):
 // - Insert / Update write the new row with version = the transaction's end LSN; Delete writes a
 //   row with the old key, defaults elsewhere, `_peerdb_is_deleted` = 1. An Update that changed
-//   the key also writes a delete row for the old key.
+//   the key also writes a delete row for the old key. A delete row carries the ORDER BY values:
+//   sorting-key values the stream did not send are taken from the key's latest image in this
+//   run, else read back from ClickHouse (`lookup`; none stored: nothing to delete).
 // - Collapse: per (table, encoded key) only the last row survives, so every (key, version) the
 //   call writes is unique and replaying the same transactions writes the same rows.
 // - Unchanged TOAST cells are filled from the latest earlier image of the same key in this run

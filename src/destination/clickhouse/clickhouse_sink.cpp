@@ -30,7 +30,8 @@ struct ClickHouseSink::Impl {
 
   void Truncate(const TableCodec& codec) { client.Query("TRUNCATE TABLE " + codec.table_sql()); }
 
-  // Reads back every stored row the plan's unchanged TOAST values need, for one table. The
+  // Reads back every stored row the plan's unchanged values need (TOAST values, and sorting-key
+  // values of delete rows), for one table. The
   // answers are kept in `answers` (a deque: its strings never move) since rows borrow them.
   StoredRows ReadBack(const TableCodec& codec, const TablePlan& table,
                       std::deque<std::string>& answers) {
@@ -123,7 +124,11 @@ void ClickHouseSink::ApplyTransactions(std::span<const Transaction> transactions
     StoredRows stored = impl_->ReadBack(codec, table, answers);
     std::string& body = bodies.emplace_back();
     for (const PlannedRow& row : table.rows) {
-      if (row.deleted) {
+      if (row.deleted && row.lookup) {
+        // Its sorting-key values are read back; a row ClickHouse does not have needs no delete.
+        if (const StoredRow* found = FindStoredRow(row, stored))
+          codec.EncodeDeleteRow(row.cells, row.version, body, &found->values);
+      } else if (row.deleted) {
         codec.EncodeDeleteRow(row.cells, row.version, body);
       } else if (row.lookup) {
         codec.EncodeRow(row.cells, row.version, body, &ChooseStoredRow(codec, row, stored).values);

@@ -3,7 +3,8 @@
 // Table layout (compatible with ClickPipes/PeerDB): the mapped source columns, then
 // `_peerdb_synced_at DateTime64(9) DEFAULT now64()` (DateTime on servers without DateTime64),
 // `_peerdb_is_deleted UInt8`, `_peerdb_version UInt64`; ENGINE ReplacingMergeTree(_peerdb_version)
-// ORDER BY the source primary key. Readers use FINAL and `_peerdb_is_deleted = 0`.
+// ORDER BY the sorting keys (if any) and the source primary key. Readers use FINAL and
+// `_peerdb_is_deleted = 0`.
 //
 // Versions come from the WAL, never a clock: snapshot rows carry the snapshot's consistent point,
 // CDC rows their transaction's end LSN. Within one ApplyTransactions call, changes to the same key
@@ -30,6 +31,8 @@ struct DestinationTable {
   std::string database;
   std::string table;
   bool delete_on_merge = false;  // see PipeConfig::delete_on_merge
+  // ORDER BY these source columns first, then the key columns (sorting_key.h).
+  std::vector<std::string> sorting_keys = {};
 };
 
 class ClickHouseSink {

@@ -3,6 +3,7 @@
 #include "common/error.h"
 #include "common/sql_quote.h"
 #include "destination/clickhouse/row_binary_encoder.h"
+#include "destination/clickhouse/sorting_key.h"
 
 namespace pg2ch {
 
@@ -11,7 +12,6 @@ TableCodec::TableCodec(DestinationTable table, const ServerCaps& caps) : table_(
   for (size_t i = 0; i < table_.source.columns.size(); ++i) {
     const SourceColumn& column = table_.source.columns[i];
     types_.push_back(MapColumnType(name, column, caps));
-    is_key_.push_back(column.is_key);
     if (!column.is_key) continue;
     if (types_.back().nullable) {
       ThrowFatal("table " + name + " key column " + column.name +
@@ -23,6 +23,26 @@ TableCodec::TableCodec(DestinationTable table, const ServerCaps& caps) : table_(
     ThrowFatal("table " + name +
                " has no primary key or replica identity index; pg2ch needs one to order the "
                "ClickHouse table and to apply updates and deletes");
+  }
+  order_by_ = OrderByColumns(table_.source, table_.sorting_keys);
+  in_order_by_.assign(types_.size(), false);
+  for (size_t index : order_by_) {
+    in_order_by_[index] = true;
+    if (!table_.source.columns[index].is_key) sort_only_.push_back(index);
+  }
+  // Deletes of such a table read the sorting-key values back by primary key (toast_lookup.h),
+  // which builds key literals for these types only: refuse now rather than at the first delete.
+  for (size_t index : key_columns_) {
+    ChKind kind = types_[index].kind;
+    if (sort_only_.empty()) break;
+    if (kind != ChKind::kInt16 && kind != ChKind::kInt32 && kind != ChKind::kInt64 &&
+        kind != ChKind::kString && kind != ChKind::kUuid && kind != ChKind::kDecimal &&
+        kind != ChKind::kDate32)
+      ThrowFatal("table " + name +
+                 ": sorting keys outside the primary key need key columns of "
+                 "integer, text, uuid, numeric or date type; key column " +
+                 table_.source.columns[index].name + " is " +
+                 table_.source.columns[index].type_name);
   }
   table_sql_ = ChIdent(table_.database) + "." + ChIdent(table_.table);
   insert_sql_ = "INSERT INTO " + table_sql_ + " (";
@@ -85,12 +105,15 @@ void TableCodec::EncodeRow(const Row& row, uint64_t version, std::string& out,
   AppendUInt64(version, out);
 }
 
-void TableCodec::EncodeDeleteRow(const Row& key_row, uint64_t version, std::string& out) const {
+void TableCodec::EncodeDeleteRow(const Row& key_row, uint64_t version, std::string& out,
+                                 const std::vector<std::string_view>* stored) const {
   CheckWidth(key_row);
   const size_t start = out.size();
   try {
     for (size_t i = 0; i < key_row.size(); ++i) {
-      if (is_key_[i]) {
+      if (in_order_by_[i] && key_row[i].kind == CellKind::kUnchangedToast && stored != nullptr) {
+        out.append(stored->at(i));
+      } else if (in_order_by_[i]) {
         WithColumn(i, [&] { EncodeCell(types_[i], key_row[i], out); });
       } else {
         EncodeDefault(types_[i], out);

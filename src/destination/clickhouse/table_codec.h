@@ -2,7 +2,8 @@
 //
 // Built once per table when the sink is constructed: maps every column's type (unsupported types
 // throw PipeError(kFatal) there, before anything is written) and checks the table has a key that
-// ClickHouse can ORDER BY (at least one key column, none of them nullable).
+// ClickHouse can ORDER BY (at least one key column, none of them nullable; sorting keys as
+// sorting_key.h checks them).
 //
 // Destination row layout, in insert order: the source columns, `_peerdb_is_deleted` UInt8,
 // `_peerdb_version` UInt64 (`_peerdb_synced_at` is left to its DEFAULT).
@@ -33,6 +34,11 @@ class TableCodec {
   const SourceTable& source() const { return table_.source; }
   const std::vector<ChType>& types() const { return types_; }
   const std::vector<size_t>& key_columns() const { return key_columns_; }
+  // The ORDER BY: sorting keys, then the key columns not among them (sorting_key.h).
+  const std::vector<size_t>& order_by_columns() const { return order_by_; }
+  // Sorting keys outside the primary key: a delete row needs their values too (see
+  // EncodeDeleteRow), but pgoutput sends only the key for a delete unless REPLICA IDENTITY FULL.
+  const std::vector<size_t>& sort_only_columns() const { return sort_only_; }
   // "`db`.`t`", quoted for SQL.
   const std::string& table_sql() const { return table_sql_; }
   // "INSERT INTO `db`.`t` (`a`, ..., `_peerdb_is_deleted`, `_peerdb_version`) FORMAT RowBinary"
@@ -46,8 +52,11 @@ class TableCodec {
   // error. On any error nothing is appended.
   void EncodeRow(const Row& row, uint64_t version, std::string& out,
                  const std::vector<std::string_view>* stored = nullptr) const;
-  // Appends a delete row: key columns from `key_row`, every other column its default.
-  void EncodeDeleteRow(const Row& key_row, uint64_t version, std::string& out) const;
+  // Appends a delete row: ORDER BY columns from `key_row` (ReplacingMergeTree replaces by the
+  // whole tuple), every other column its default. An unchanged TOAST cell among them takes the
+  // value of `stored` as in EncodeRow; without `stored` it is an error.
+  void EncodeDeleteRow(const Row& key_row, uint64_t version, std::string& out,
+                       const std::vector<std::string_view>* stored = nullptr) const;
   // Throws PipeError(kFatal) unless `row` has one cell per column.
   void CheckWidth(const Row& row) const;
 
@@ -59,7 +68,9 @@ class TableCodec {
   DestinationTable table_;
   std::vector<ChType> types_;
   std::vector<size_t> key_columns_;
-  std::vector<bool> is_key_;
+  std::vector<size_t> order_by_;
+  std::vector<size_t> sort_only_;
+  std::vector<bool> in_order_by_;
   std::string table_sql_;
   std::string insert_sql_;
 };

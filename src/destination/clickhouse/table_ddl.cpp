@@ -37,9 +37,9 @@ std::string CreateTableSql(const TableCodec& codec, const ServerCaps& caps) {
   sql += ChIdent(kIsDeletedColumn) + " UInt8, " + ChIdent(kVersionColumn) +
          " UInt64) ENGINE = ReplacingMergeTree(" + ChIdent(kVersionColumn) +
          (delete_on_merge ? ", " + ChIdent(kIsDeletedColumn) : std::string()) + ") ORDER BY (";
-  for (size_t k = 0; k < codec.key_columns().size(); ++k) {
+  for (size_t k = 0; k < codec.order_by_columns().size(); ++k) {
     if (k > 0) sql += ", ";
-    sql += ChIdent(columns[codec.key_columns()[k]].name);
+    sql += ChIdent(columns[codec.order_by_columns()[k]].name);
   }
   return sql + ")";
 }

@@ -2,7 +2,9 @@
 //
 //   CREATE TABLE IF NOT EXISTS `db`.`t` (`a` Int64, ..., `_peerdb_synced_at` DateTime64(9)
 //     DEFAULT now64(), `_peerdb_is_deleted` UInt8, `_peerdb_version` UInt64)
-//   ENGINE = ReplacingMergeTree(`_peerdb_version`) ORDER BY (`k1`, `k2`)
+//   ENGINE = ReplacingMergeTree(`_peerdb_version`) ORDER BY (`s1`, `k1`, `k2`)
+// (sorting keys first, then the key columns not among them: TableCodec::order_by_columns()).
+// The same on every server. The ORDER BY of an existing table is not checked.
 // (`_peerdb_synced_at` is DateTime DEFAULT now() on servers without DateTime64.)
 //
 // An existing table is accepted when every column pg2ch writes exists with exactly the type

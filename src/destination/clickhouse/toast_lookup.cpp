@@ -103,13 +103,18 @@ void ParseLookupAnswer(const TableCodec& codec, std::string_view answer, StoredR
   }
 }
 
-const StoredRow& ChooseStoredRow(const TableCodec& codec, const PlannedRow& row,
-                                 const StoredRows& stored) {
+const StoredRow* FindStoredRow(const PlannedRow& row, const StoredRows& stored) {
   if (!row.lookup) ThrowFatal("internal error: choosing a stored row for a row without lookup");
   auto target = stored.find(row.key);
-  if (target != stored.end() && target->second.version >= row.version) return target->second;
+  if (target != stored.end() && target->second.version >= row.version) return &target->second;
   auto origin = stored.find(row.lookup->origin_key);
-  if (origin != stored.end() && !origin->second.deleted) return origin->second;
+  if (origin != stored.end() && !origin->second.deleted) return &origin->second;
+  return nullptr;
+}
+
+const StoredRow& ChooseStoredRow(const TableCodec& codec, const PlannedRow& row,
+                                 const StoredRows& stored) {
+  if (const StoredRow* found = FindStoredRow(row, stored)) return *found;
   ThrowFatal("table " + codec.source().QualifiedName() + ": an update of the row with " +
              DescribeKey(codec, row.lookup->origin_row) +
              " left a TOAST value unchanged, but that row is neither earlier in the batch nor in "

@@ -44,5 +44,8 @@ std::vector<std::string> BuildLookupQueries(const TableCodec& codec,
 void ParseLookupAnswer(const TableCodec& codec, std::string_view answer, StoredRows& rows);
 const StoredRow& ChooseStoredRow(const TableCodec& codec, const PlannedRow& row,
                                  const StoredRows& stored);
+// As ChooseStoredRow, but nullptr where that throws: for a delete row, which needs the values
+// only if the row is in ClickHouse.
+const StoredRow* FindStoredRow(const PlannedRow& row, const StoredRows& stored);
 
 }  // namespace pg2ch

@@ -1,5 +1,6 @@
 #include "source/postgres/relation_mapping.h"
 
+#include <algorithm>
 #include <string>
 #include <unordered_map>
 
@@ -26,7 +27,7 @@ RelationMapping::RelationMapping(std::vector<size_t> to_recorded, size_t recorde
 Row RelationMapping::Rebuild(Row&& row) const {
   Row out(recorded_width_);  // every cell starts NULL
   for (size_t i = 0; i < row.size() && i < to_recorded_.size(); ++i)
-    out[to_recorded_[i]] = std::move(row[i]);
+    if (to_recorded_[i] != kIgnored) out[to_recorded_[i]] = std::move(row[i]);
   return out;
 }
 
@@ -39,6 +40,11 @@ RelationMatch MatchRelation(const SourceTable& recorded, const pgoutput::Relatio
   std::vector<bool> seen(recorded.columns.size(), false);
   std::vector<size_t> to_recorded;
   for (const pgoutput::RelationColumn& now : relation.columns) {
+    if (std::find(recorded.excluded.begin(), recorded.excluded.end(), now.name) !=
+        recorded.excluded.end()) {
+      to_recorded.push_back(RelationMapping::kIgnored);
+      continue;
+    }
     auto it = by_name.find(now.name);
     if (it == by_name.end()) {
       to_recorded.push_back(recorded.columns.size() + match.added.size());

@@ -5,6 +5,9 @@
 // ClickHouse keeps every column pg2ch ever created. For each column of the Relation:
 //   name recorded, same type oid and typmod  -> mapped to that recorded column
 //   name recorded, another type              -> PipeError(kFatal): ClickHouse cannot follow it
+//   name excluded (SourceTable::excluded)    -> IGNORED: its cells are dropped, whatever its type,
+//                                               also for a column created after Setup under an
+//                                               excluded name
 //   name not recorded                        -> ADDED: appended to the recorded schema, always
 //                                               nullable and never a key (a Relation carries no
 //                                               NOT NULL flag; rows from before keep NULL there)
@@ -25,12 +28,16 @@ namespace pg2ch {
 
 class RelationMapping {
  public:
+  // In `to_recorded`: the stream column is dropped (an excluded column).
+  static constexpr size_t kIgnored = static_cast<size_t>(-1);
+
   RelationMapping() = default;
-  // `to_recorded[i]`: the recorded column index of stream column i; each index at most once,
-  // all below `recorded_width`.
+  // `to_recorded[i]`: the recorded column index of stream column i, or kIgnored; each index at
+  // most once, all below `recorded_width`.
   RelationMapping(std::vector<size_t> to_recorded, size_t recorded_width);
 
-  // True when stream column i is recorded column i and nothing is absent: rows pass unchanged.
+  // True when stream column i is recorded column i and nothing is absent or ignored: rows pass
+  // unchanged.
   bool identity() const { return identity_; }
   size_t recorded_width() const { return recorded_width_; }
 

@@ -4,7 +4,8 @@
 // - Begin ... Commit frame one transaction; changes outside a frame are a protocol error.
 // - Relation messages are matched by column name with the recorded definitions
 //   (relation_mapping.h): rows are rebuilt into recorded column order, columns the stream no
-//   longer sends are NULL, a type change fails the pipe (kFatal). New columns are appended to
+//   longer sends are NULL, columns the pipe excludes are dropped (SourceTable::excluded), a type
+//   change fails the pipe (kFatal). New columns are appended to
 //   the recorded definition and reported as a SchemaChange of the transaction (a Relation seen
 //   outside a transaction goes with the next one); rows of that table earlier in the same
 //   transaction are padded with NULL, so every row of a finished transaction has the final width.

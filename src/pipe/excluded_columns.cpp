@@ -1,0 +1,29 @@
+#include "pipe/excluded_columns.h"
+
+#include <algorithm>
+
+#include "common/error.h"
+
+namespace pg2ch {
+
+SourceTable ExcludeColumns(SourceTable table, const std::vector<std::string>& exclude) {
+  std::string problems;
+  for (const std::string& name : exclude) {
+    auto column = std::find_if(table.columns.begin(), table.columns.end(),
+                               [&](const SourceColumn& c) { return c.name == name; });
+    if (column == table.columns.end())
+      problems += ", \"" + name + "\" does not exist";
+    else if (column->is_key)
+      problems += ", \"" + name + "\" is a primary-key / replica-identity column";
+  }
+  if (!problems.empty())
+    ThrowFatal("source table " + table.QualifiedName() +
+               ": cannot exclude columns: " + problems.substr(2));
+  std::erase_if(table.columns, [&](const SourceColumn& c) {
+    return std::find(exclude.begin(), exclude.end(), c.name) != exclude.end();
+  });
+  table.excluded = exclude;
+  return table;
+}
+
+}  // namespace pg2ch
