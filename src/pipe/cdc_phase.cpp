@@ -9,12 +9,18 @@
 //
 // A transaction that adds columns to a table (cdc_schema_change.h) first has the batch before it
 // flushed, then the columns added to ClickHouse and the catalog, and only then joins a batch.
+//
+// A transaction of more than spill_threshold_changes changes is spilled to disk while it arrives
+// (transaction_assembler.h) and applied on its own, in chunks read back from the file
+// (apply_spilled below), so no transaction has to fit in memory.
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include "common/error.h"
+#include "core/change_spill.h"
 #include "pipe/added_table_loader.h"
 #include "pipe/batch_applier.h"
 #include "pipe/cdc_schema_change.h"
@@ -59,6 +65,13 @@ bool TouchesLoadingTable(const std::vector<Transaction>& batch, const AddedTable
   return false;
 }
 
+// Spill files of the pipe: next to the catalog, whose disk is the one the operator provisioned for
+// pg2ch (a $TMPDIR may be a small tmpfs, cleaned behind our back), one directory per pipe so
+// that a pipe clearing its leftovers never touches another's files.
+std::filesystem::path SpillDirectory(const PipeContext& ctx) {
+  return std::filesystem::path(ctx.catalog.path() + ".spill") / ctx.config.name;
+}
+
 // Streams changes into ClickHouse until a stop request; with a `loader`, until its load is done
 // too (then Running).
 std::optional<PipeState> StreamChanges(PipeContext& ctx, AddedTableLoader* loader) {
@@ -71,7 +84,10 @@ std::optional<PipeState> StreamChanges(PipeContext& ctx, AddedTableLoader* loade
   ClickHouseSink sink(ch, ctx.tables);
   std::vector<SourceTable> sources;
   for (const auto& t : ctx.tables) sources.push_back(t.source);
-  TransactionAssembler assembler(sources);
+  const std::filesystem::path spill_dir = SpillDirectory(ctx);
+  ChangeSpill::RemoveLeftovers(spill_dir);  // a crashed run's: their transactions are replayed
+  TransactionAssembler assembler(sources, {static_cast<size_t>(cfg.spill_threshold_changes),
+                                           [spill_dir] { return ChangeSpill::Create(spill_dir); }});
 
   Lsn durable = ctx.Record().checkpoint_lsn;
   ReplicationStream stream(PgConnection::Connect(cfg.source, true), cfg.slot, cfg.publication,
@@ -137,6 +153,49 @@ std::optional<PipeState> StreamChanges(PipeContext& ctx, AddedTableLoader* loade
     record_durable(wait ? applier.Drain() : applier.TakeDurable());
   };
 
+  // Applies a spilled transaction in chunks of at most pull_batch_size changes, in order, each a
+  // Transaction with the spilled one's LSNs and commit time; the end LSN is handed over with the
+  // last chunk only, so it is checkpointed and confirmed once every chunk is durable. Call with
+  // nothing in flight (flush(true)). False when a stop came first: the transaction stays
+  // unconfirmed and is replayed whole at the next start.
+  //
+  // Why applying one transaction in several inserts is still correct:
+  // - Every chunk carries the transaction's version (its end LSN). Among rows of equal version
+  //   ReplacingMergeTree keeps the last inserted, and chunks are inserted in stream order, each
+  //   only once the one before is durable (BatchApplier): the final row of every key is the
+  //   transaction's last change to it, as if it had been applied in one insert.
+  // - Between chunks, ClickHouse shows part of the transaction (as any non-atomic destination
+  //   does between batches); a crash replays the whole transaction from the checkpoint.
+  // - An unchanged TOAST value whose row was written by an earlier chunk is read back from
+  //   ClickHouse: ChooseStoredRow takes a stored row of the same key with version >= the row's,
+  //   i.e. the earlier chunk's image, and skips a stored deleted row of equal version (an earlier
+  //   chunk deleted that key; the value then comes from the row the key changed from).
+  //   Limitation (toast_lookup.h): after a crash mid-transaction, a replayed chunk may read a row
+  //   a later chunk of the first attempt wrote; see the README.
+  auto apply_spilled = [&](const Transaction& head, ChangeSpill& spill) {
+    const auto chunk_size = static_cast<size_t>(cfg.pull_batch_size);
+    spdlog::info("pipe {}: applying a transaction of {} changes from disk, in chunks of {}",
+                 cfg.name, spill.changes(), chunk_size);
+    while (true) {
+      std::vector<Transaction> part(1);
+      part[0].commit_lsn = head.commit_lsn;
+      part[0].end_lsn = head.end_lsn;
+      part[0].commit_time = head.commit_time;
+      part[0].changes = spill.ReadChunk(chunk_size);  // while the chunk before is being applied
+      if (part[0].changes.empty()) break;
+      if (ctx.stop_requested.load()) return false;
+      if (TouchesLoadingTable(part, loader) && !wait_for_load()) return false;
+      applier.Submit(std::move(part), spill.unread() == 0 ? head.end_lsn : durable);
+      record_durable(applier.TakeDurable());
+      if (Clock::now() - last_status > std::chrono::seconds(10)) {
+        stream.SendStatus(durable);  // we read nothing meanwhile: keep the server from timing out
+        last_status = Clock::now();
+      }
+    }
+    record_durable(applier.Drain());
+    return true;
+  };
+
   // Keeps the server from timing us out; also confirms transactions that had nothing for us.
   Lsn idle_lsn = 0;
   auto report_status = [&] {
@@ -178,13 +237,17 @@ std::optional<PipeState> StreamChanges(PipeContext& ctx, AddedTableLoader* loade
     if (message) {
       if (auto* x = std::get_if<XLogData>(&*message)) {
         if (ctx.metrics) ctx.metrics->received_lsn = x->wal_end;
-        std::optional<Transaction> txn = assembler.Feed(DecodePgOutput(x->payload));
-        if (txn && NeedsDestinationChange(*txn)) flush(true);  // the sink changes: drain first
+        std::optional<AssembledTransaction> done = assembler.Feed(DecodePgOutput(x->payload));
+        Transaction* txn = done ? &done->transaction : nullptr;
+        // The sink changes, or the transaction is applied on its own: drain first.
+        if (txn && (done->spill || NeedsDestinationChange(*txn))) flush(true);
         if (txn) {
           for (const SchemaChange& change : txn->schema_changes)
             ApplySchemaChange(ctx, sink, change);
         }
-        if (txn && !txn->changes.empty()) {
+        if (txn && done->spill) {
+          if (!apply_spilled(*txn, *done->spill)) break;  // a stop: replayed at the next start
+        } else if (txn && !txn->changes.empty()) {
           if (batch.empty()) batch_started = Clock::now();
           batch_changes += txn->changes.size();
           batch_bytes += TextBytes(*txn);

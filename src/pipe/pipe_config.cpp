@@ -125,7 +125,7 @@ PipeConfig ParsePipeConfig(const std::string& json_text) {
             {"name", "source", "destination", "tables", "mode", "publication", "slot",
              "sync_interval_seconds", "pull_batch_size", "pull_batch_bytes",
              "snapshot_num_rows_per_partition", "snapshot_max_parallel_workers",
-             "snapshot_num_tables_in_parallel", "delete_on_merge"});
+             "snapshot_num_tables_in_parallel", "delete_on_merge", "spill_threshold_changes"});
   PipeConfig c;
   c.name = GetString(doc, "", "name", true);
   CheckName("name", c.name, 40);
@@ -198,6 +198,8 @@ PipeConfig ParsePipeConfig(const std::string& json_text) {
       GetInt(doc, "snapshot_max_parallel_workers", 1, 64, PipeConfig::kDefaultParallelWorkers));
   c.snapshot_num_tables_in_parallel = static_cast<int>(
       GetInt(doc, "snapshot_num_tables_in_parallel", 1, 64, PipeConfig::kDefaultTablesInParallel));
+  c.spill_threshold_changes = GetInt(doc, "spill_threshold_changes", 1000, 1000000000,
+                                     PipeConfig::kDefaultSpillThresholdChanges);
   if (auto it = doc.find("delete_on_merge"); it != doc.end()) {
     if (!it->is_boolean()) Bad("delete_on_merge", "must be true or false");
     c.delete_on_merge = it->get<bool>();
@@ -253,6 +255,8 @@ std::string PipeConfigToJson(const PipeConfig& c) {
   if (c.delete_on_merge) doc["delete_on_merge"] = true;
   if (c.pull_batch_bytes != PipeConfig::kDefaultPullBatchBytes)
     doc["pull_batch_bytes"] = c.pull_batch_bytes;
+  if (c.spill_threshold_changes != PipeConfig::kDefaultSpillThresholdChanges)
+    doc["spill_threshold_changes"] = c.spill_threshold_changes;
   return doc.dump(2);
 }
 

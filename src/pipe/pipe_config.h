@@ -64,6 +64,11 @@ struct PipeConfig {
   // ReplacingMergeTree(_peerdb_version, _peerdb_is_deleted): FINAL hides deleted rows and merges
   // may drop them. Needs ClickHouse >= 23.2; refused at Setup on older servers.
   bool delete_on_merge = false;
+  // CDC: a transaction holding more changes than this goes to a spill file next to the catalog
+  // and is applied in chunks of pull_batch_size (change_spill.h). Counted in changes, like
+  // pull_batch_size, so it is cheap to track and predictable to set; a change is a row, so
+  // memory per change depends on the table's width (see README).
+  int64_t spill_threshold_changes = kDefaultSpillThresholdChanges;
 
   // ClickPipes uses 100,000. Each partition is one INSERT, so one ClickHouse part: at 100,000
   // rows a 10M-row table leaves ~100 small parts that ClickHouse merges while the load runs,
@@ -73,6 +78,8 @@ struct PipeConfig {
   static constexpr int kDefaultParallelWorkers = 4;
   static constexpr int kDefaultTablesInParallel = 1;
   static constexpr int64_t kDefaultPullBatchBytes = int64_t{64} << 20;
+  // The default pull_batch_size: a transaction up to one batch's size stays in memory.
+  static constexpr int64_t kDefaultSpillThresholdChanges = 100000;
 };
 
 PipeConfig ParsePipeConfig(const std::string& json_text);

@@ -236,6 +236,12 @@ TEST_F(ClickHousePlanTest, ChoosesTheStoredRow) {
   std::string expected9;
   EncodeValue(items.types()[2], "stored9", expected9);
   EXPECT_EQ(ChooseStoredRow(items, planned("9", "8", 20), stored).values[2], expected9);
+  // An earlier chunk of the same spilled transaction (version 9) deleted 8; a later chunk changes
+  // key 7 into 8 leaving the TOAST value unchanged: the value comes from 7, not the delete row.
+  EXPECT_EQ(ChooseStoredRow(items, planned("8", "7", 9), stored).values[2], expected7);
+  // A delete row at a higher version supersedes this row anyway: used as before.
+  EXPECT_EQ(&ChooseStoredRow(items, planned("8", "12", 8), stored),
+            &stored.at(KeyOf(kItems, Key("8"))));
   // The origin is deleted and nothing else applies: refuse.
   EXPECT_THROW(ChooseStoredRow(items, planned("11", "8", 30), stored), PipeError);
   EXPECT_THROW(ChooseStoredRow(items, planned("9", "12", 30), stored), PipeError);

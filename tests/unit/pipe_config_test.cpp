@@ -163,5 +163,22 @@ TEST(PipeConfig, SortingKeysParseValidateAndRoundTrip) {
   ExpectError(with("\"sorting_key\": [\"a\"]"), "tables[1].sorting_key: unknown field");
 }
 
+TEST(PipeConfig, SpillThresholdDefaultsValidatesAndRoundTrips) {
+  PipeConfig c = ParsePipeConfig(kMinimal);
+  EXPECT_EQ(c.spill_threshold_changes, 100000);
+  EXPECT_EQ(PipeConfigToJson(c).find("spill_threshold"), std::string::npos);  // default unwritten
+  auto with = [&](const std::string& setting) {
+    std::string s = kMinimal;
+    s.replace(s.find("\"name\": \"orders\","), 17, "\"name\": \"orders\", " + setting + ",");
+    return s;
+  };
+  PipeConfig set = ParsePipeConfig(with("\"spill_threshold_changes\": 1000"));
+  EXPECT_EQ(set.spill_threshold_changes, 1000);
+  EXPECT_EQ(ParsePipeConfig(PipeConfigToJson(set)).spill_threshold_changes, 1000);
+  ExpectError(with("\"spill_threshold_changes\": 999"),
+              "spill_threshold_changes: must be an integer from 1000 to 1000000000");
+  ExpectError(with("\"spill_threshold_changes\": \"5000\""), "spill_threshold_changes");
+}
+
 }  // namespace
 }  // namespace pg2ch

@@ -42,16 +42,16 @@ TEST(TransactionAssembler, FramesChangesBetweenBeginAndCommit) {
   auto txn = a.Feed(Commit{0, 0x100, 0x128, 0});
   ASSERT_TRUE(txn);
   EXPECT_FALSE(a.in_transaction());
-  EXPECT_EQ(txn->commit_lsn, 0x100u);
-  EXPECT_EQ(txn->end_lsn, 0x128u);
-  ASSERT_EQ(txn->changes.size(), 4u);  // the truncate of relid 99 is not ours
-  EXPECT_EQ(txn->changes[0].op, ChangeOp::kInsert);
-  EXPECT_EQ(txn->changes[1].op, ChangeOp::kUpdate);
-  EXPECT_TRUE(txn->changes[1].old_row.empty());
-  EXPECT_EQ(txn->changes[1].row[1], Cell::Unchanged());
-  EXPECT_EQ(txn->changes[2].op, ChangeOp::kDelete);
-  EXPECT_EQ(txn->changes[2].row[0], Cell::Text("1"));
-  EXPECT_EQ(txn->changes[3].op, ChangeOp::kTruncate);
+  EXPECT_EQ(txn->transaction.commit_lsn, 0x100u);
+  EXPECT_EQ(txn->transaction.end_lsn, 0x128u);
+  ASSERT_EQ(txn->transaction.changes.size(), 4u);  // the truncate of relid 99 is not ours
+  EXPECT_EQ(txn->transaction.changes[0].op, ChangeOp::kInsert);
+  EXPECT_EQ(txn->transaction.changes[1].op, ChangeOp::kUpdate);
+  EXPECT_TRUE(txn->transaction.changes[1].old_row.empty());
+  EXPECT_EQ(txn->transaction.changes[1].row[1], Cell::Unchanged());
+  EXPECT_EQ(txn->transaction.changes[2].op, ChangeOp::kDelete);
+  EXPECT_EQ(txn->transaction.changes[2].row[0], Cell::Text("1"));
+  EXPECT_EQ(txn->transaction.changes[3].op, ChangeOp::kTruncate);
 }
 
 TEST(TransactionAssembler, KeyChangeAndReplicaIdentityFull) {
@@ -66,11 +66,11 @@ TEST(TransactionAssembler, KeyChangeAndReplicaIdentityFull) {
   a.Feed(Update{0, 42, 'O', R("2", Cell::Text("y")), R("3", Cell::Text("y"))});
   auto txn = a.Feed(Commit{0, 1, 2, 0});
   ASSERT_TRUE(txn);
-  ASSERT_EQ(txn->changes.size(), 3u);
-  EXPECT_EQ(txn->changes[0].old_row, R("1", Cell::Null()));
-  EXPECT_TRUE(txn->changes[1].old_row.empty());
-  EXPECT_EQ(txn->changes[1].row[1], Cell::Text("old wide"));
-  EXPECT_EQ(txn->changes[2].old_row, R("2", Cell::Text("y")));
+  ASSERT_EQ(txn->transaction.changes.size(), 3u);
+  EXPECT_EQ(txn->transaction.changes[0].old_row, R("1", Cell::Null()));
+  EXPECT_TRUE(txn->transaction.changes[1].old_row.empty());
+  EXPECT_EQ(txn->transaction.changes[1].row[1], Cell::Text("old wide"));
+  EXPECT_EQ(txn->transaction.changes[2].old_row, R("2", Cell::Text("y")));
 }
 
 // The error of `fn`, which must throw a fatal PipeError.
@@ -102,10 +102,10 @@ TEST(TransactionAssembler, UnchangedRelationIsTheIdentity) {
   a.Feed(Insert{0, 42, R("2", Cell::Null())});
   auto txn = a.Feed(Commit{0, 1, 2, 0});
   ASSERT_TRUE(txn);
-  EXPECT_TRUE(txn->schema_changes.empty());
-  ASSERT_EQ(txn->changes.size(), 2u);
-  EXPECT_EQ(txn->changes[0].row, R("1", Cell::Text("a")));
-  EXPECT_EQ(txn->changes[1].row, R("2", Cell::Null()));
+  EXPECT_TRUE(txn->transaction.schema_changes.empty());
+  ASSERT_EQ(txn->transaction.changes.size(), 2u);
+  EXPECT_EQ(txn->transaction.changes[0].row, R("1", Cell::Text("a")));
+  EXPECT_EQ(txn->transaction.changes[1].row, R("2", Cell::Null()));
 }
 
 TEST(TransactionAssembler, ColumnsAreMatchedByName) {
@@ -119,12 +119,12 @@ TEST(TransactionAssembler, ColumnsAreMatchedByName) {
   a.Feed(Delete{0, 42, 'K', {Cell::Null(), Cell::Text("2")}});
   auto txn = a.Feed(Commit{0, 1, 2, 0});
   ASSERT_TRUE(txn);
-  EXPECT_TRUE(txn->schema_changes.empty());
-  ASSERT_EQ(txn->changes.size(), 3u);
-  EXPECT_EQ(txn->changes[0].row, R("1", Cell::Text("a")));
-  EXPECT_EQ(txn->changes[1].row, R("2", Cell::Text("b")));
-  EXPECT_EQ(txn->changes[1].old_row, R("1", Cell::Null()));
-  EXPECT_EQ(txn->changes[2].row, R("2", Cell::Null()));
+  EXPECT_TRUE(txn->transaction.schema_changes.empty());
+  ASSERT_EQ(txn->transaction.changes.size(), 3u);
+  EXPECT_EQ(txn->transaction.changes[0].row, R("1", Cell::Text("a")));
+  EXPECT_EQ(txn->transaction.changes[1].row, R("2", Cell::Text("b")));
+  EXPECT_EQ(txn->transaction.changes[1].old_row, R("1", Cell::Null()));
+  EXPECT_EQ(txn->transaction.changes[2].row, R("2", Cell::Null()));
 }
 
 // ALTER TABLE t ADD COLUMN n int inside a transaction: rows before it are padded with NULL.
@@ -140,8 +140,8 @@ TEST(TransactionAssembler, AddedColumnWidensEveryRowOfTheTransaction) {
   a.Feed(Insert{0, 42, {Cell::Text("3"), Cell::Text("after"), Cell::Text("7")}});
   auto txn = a.Feed(Commit{0, 1, 2, 0});
   ASSERT_TRUE(txn);
-  ASSERT_EQ(txn->schema_changes.size(), 1u);
-  const SchemaChange& change = txn->schema_changes[0];
+  ASSERT_EQ(txn->transaction.schema_changes.size(), 1u);
+  const SchemaChange& change = txn->transaction.schema_changes[0];
   EXPECT_EQ(change.relid, 42u);
   EXPECT_TRUE(change.dropped.empty());
   ASSERT_EQ(change.added.size(), 1u);
@@ -149,20 +149,23 @@ TEST(TransactionAssembler, AddedColumnWidensEveryRowOfTheTransaction) {
   EXPECT_EQ(change.added[0].type_oid, 23u);
   EXPECT_TRUE(change.added[0].nullable);
   EXPECT_FALSE(change.added[0].is_key);
-  ASSERT_EQ(txn->changes.size(), 3u);
+  ASSERT_EQ(txn->transaction.changes.size(), 3u);
   Row before = {Cell::Text("1"), Cell::Text("before"), Cell::Null()};
-  EXPECT_EQ(txn->changes[0].row, before);
-  EXPECT_EQ(txn->changes[1].row, (Row{Cell::Text("2"), Cell::Text("before"), Cell::Null()}));
-  EXPECT_EQ(txn->changes[1].old_row, (Row{Cell::Text("1"), Cell::Null(), Cell::Null()}));
-  EXPECT_EQ(txn->changes[2].row, (Row{Cell::Text("3"), Cell::Text("after"), Cell::Text("7")}));
+  EXPECT_EQ(txn->transaction.changes[0].row, before);
+  EXPECT_EQ(txn->transaction.changes[1].row,
+            (Row{Cell::Text("2"), Cell::Text("before"), Cell::Null()}));
+  EXPECT_EQ(txn->transaction.changes[1].old_row,
+            (Row{Cell::Text("1"), Cell::Null(), Cell::Null()}));
+  EXPECT_EQ(txn->transaction.changes[2].row,
+            (Row{Cell::Text("3"), Cell::Text("after"), Cell::Text("7")}));
 
   // The next transaction sees the same columns: no change, rows pass through.
   a.Feed(Begin{3, 0, 2});
   a.Feed(Insert{0, 42, {Cell::Text("4"), Cell::Null(), Cell::Text("8")}});
   txn = a.Feed(Commit{0, 3, 4, 0});
   ASSERT_TRUE(txn);
-  EXPECT_TRUE(txn->schema_changes.empty());
-  EXPECT_EQ(txn->changes[0].row, (Row{Cell::Text("4"), Cell::Null(), Cell::Text("8")}));
+  EXPECT_TRUE(txn->transaction.schema_changes.empty());
+  EXPECT_EQ(txn->transaction.changes[0].row, (Row{Cell::Text("4"), Cell::Null(), Cell::Text("8")}));
 }
 
 TEST(TransactionAssembler, DroppedNullableColumnBecomesNullAndIsReportedOnce) {
@@ -175,20 +178,20 @@ TEST(TransactionAssembler, DroppedNullableColumnBecomesNullAndIsReportedOnce) {
   a.Feed(Update{0, 42, 0, {}, {Cell::Text("1")}});
   auto txn = a.Feed(Commit{0, 1, 2, 0});
   ASSERT_TRUE(txn);
-  ASSERT_EQ(txn->schema_changes.size(), 1u);
-  EXPECT_TRUE(txn->schema_changes[0].added.empty());
-  EXPECT_EQ(txn->schema_changes[0].dropped, std::vector<std::string>{"v"});
-  EXPECT_EQ(txn->changes[0].row, R("1", Cell::Null()));
-  EXPECT_EQ(txn->changes[1].row, R("1", Cell::Null()));
-  EXPECT_TRUE(txn->changes[1].old_row.empty());
+  ASSERT_EQ(txn->transaction.schema_changes.size(), 1u);
+  EXPECT_TRUE(txn->transaction.schema_changes[0].added.empty());
+  EXPECT_EQ(txn->transaction.schema_changes[0].dropped, std::vector<std::string>{"v"});
+  EXPECT_EQ(txn->transaction.changes[0].row, R("1", Cell::Null()));
+  EXPECT_EQ(txn->transaction.changes[1].row, R("1", Cell::Null()));
+  EXPECT_TRUE(txn->transaction.changes[1].old_row.empty());
   // The same Relation again (a new session, another table's change): nothing new to report.
   a.Feed(Begin{3, 0, 2});
   a.Feed(Relation(dropped));
   a.Feed(Delete{0, 42, 'K', {Cell::Text("1")}});
   txn = a.Feed(Commit{0, 3, 4, 0});
   ASSERT_TRUE(txn);
-  EXPECT_TRUE(txn->schema_changes.empty());
-  EXPECT_EQ(txn->changes[0].row, R("1", Cell::Null()));
+  EXPECT_TRUE(txn->transaction.schema_changes.empty());
+  EXPECT_EQ(txn->transaction.changes[0].row, R("1", Cell::Null()));
 }
 
 TEST(TransactionAssembler, DroppedKeyOrNotNullColumnIsFatal) {
@@ -245,11 +248,13 @@ TEST(TransactionAssembler, ReplayWithAnOlderRelationPadsWithNull) {
   a.Feed(Update{0, 42, 'K', R("1", Cell::Null()), R("2", Cell::Text("old"))});
   auto txn = a.Feed(Commit{0, 1, 2, 0});
   ASSERT_TRUE(txn);
-  ASSERT_EQ(txn->schema_changes.size(), 1u);  // only logged: NULL from here on
-  EXPECT_TRUE(txn->schema_changes[0].added.empty());
-  EXPECT_EQ(txn->schema_changes[0].dropped, std::vector<std::string>{"n"});
-  EXPECT_EQ(txn->changes[0].row, (Row{Cell::Text("1"), Cell::Text("old"), Cell::Null()}));
-  EXPECT_EQ(txn->changes[1].old_row, (Row{Cell::Text("1"), Cell::Null(), Cell::Null()}));
+  ASSERT_EQ(txn->transaction.schema_changes.size(), 1u);  // only logged: NULL from here on
+  EXPECT_TRUE(txn->transaction.schema_changes[0].added.empty());
+  EXPECT_EQ(txn->transaction.schema_changes[0].dropped, std::vector<std::string>{"n"});
+  EXPECT_EQ(txn->transaction.changes[0].row,
+            (Row{Cell::Text("1"), Cell::Text("old"), Cell::Null()}));
+  EXPECT_EQ(txn->transaction.changes[1].old_row,
+            (Row{Cell::Text("1"), Cell::Null(), Cell::Null()}));
   // Then the ALTER in the replayed stream: the column is known, nothing to add.
   Relation now = Rel();
   now.columns.push_back({0, "n", 23, -1});
@@ -258,8 +263,8 @@ TEST(TransactionAssembler, ReplayWithAnOlderRelationPadsWithNull) {
   a.Feed(Insert{0, 42, {Cell::Text("3"), Cell::Null(), Cell::Text("7")}});
   txn = a.Feed(Commit{0, 3, 4, 0});
   ASSERT_TRUE(txn);
-  EXPECT_TRUE(txn->schema_changes.empty());
-  EXPECT_EQ(txn->changes[0].row, (Row{Cell::Text("3"), Cell::Null(), Cell::Text("7")}));
+  EXPECT_TRUE(txn->transaction.schema_changes.empty());
+  EXPECT_EQ(txn->transaction.changes[0].row, (Row{Cell::Text("3"), Cell::Null(), Cell::Text("7")}));
 }
 
 // RENAME COLUMN v TO w: v is no longer sent (NULL from now on), w is a new column.
@@ -272,11 +277,11 @@ TEST(TransactionAssembler, RenamedColumnIsDroppedAndAdded) {
   a.Feed(Insert{0, 42, R("1", Cell::Text("x"))});
   auto txn = a.Feed(Commit{0, 1, 2, 0});
   ASSERT_TRUE(txn);
-  ASSERT_EQ(txn->schema_changes.size(), 1u);
-  EXPECT_EQ(txn->schema_changes[0].dropped, std::vector<std::string>{"v"});
-  ASSERT_EQ(txn->schema_changes[0].added.size(), 1u);
-  EXPECT_EQ(txn->schema_changes[0].added[0].name, "w");
-  EXPECT_EQ(txn->changes[0].row, (Row{Cell::Text("1"), Cell::Null(), Cell::Text("x")}));
+  ASSERT_EQ(txn->transaction.schema_changes.size(), 1u);
+  EXPECT_EQ(txn->transaction.schema_changes[0].dropped, std::vector<std::string>{"v"});
+  ASSERT_EQ(txn->transaction.schema_changes[0].added.size(), 1u);
+  EXPECT_EQ(txn->transaction.schema_changes[0].added[0].name, "w");
+  EXPECT_EQ(txn->transaction.changes[0].row, (Row{Cell::Text("1"), Cell::Null(), Cell::Text("x")}));
 }
 
 TEST(TransactionAssembler, ProtocolViolationsAreErrors) {

@@ -106,7 +106,10 @@ void ParseLookupAnswer(const TableCodec& codec, std::string_view answer, StoredR
 const StoredRow* FindStoredRow(const PlannedRow& row, const StoredRows& stored) {
   if (!row.lookup) ThrowFatal("internal error: choosing a stored row for a row without lookup");
   auto target = stored.find(row.key);
-  if (target != stored.end() && target->second.version >= row.version) return &target->second;
+  if (target != stored.end() &&
+      (target->second.version > row.version ||
+       (target->second.version == row.version && !target->second.deleted)))
+    return &target->second;
   auto origin = stored.find(row.lookup->origin_key);
   if (origin != stored.end() && !origin->second.deleted) return &origin->second;
   return nullptr;

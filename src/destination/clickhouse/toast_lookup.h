@@ -11,8 +11,17 @@
 // their encoded bytes, so ClickHouse's own spelling of a value never matters.
 //
 // Choosing (ChooseStoredRow), for a row of key T at version V whose values come from key O:
-// - T stored with version >= V: this change was applied before (a replay); T's stored values are
-//   the ones that write produced, or are superseded anyway. Use them.
+// - T stored with version > V: superseded anyway; use its values.
+// - T stored live with version == V: this change was applied before (a replay: T's stored values
+//   are the ones that write produced), or an earlier chunk of the same spilled transaction wrote
+//   T (cdc_phase.cpp; its values are T's image just before this change). Use them.
+//   T stored *deleted* at V is neither: this row is not a delete, so that write came from an
+//   earlier chunk that deleted T (T was then re-created by a key change into it); go on to O.
+//   Limitation: after a crash in the middle of a spilled transaction, the replay of one chunk
+//   can find a row written by a later chunk of the first attempt at the same version V; for a key
+//   the transaction changes into another key and later re-creates, the re-created row's values
+//   can then be copied. Within one ApplyTransactions call (any transaction not spilled) this
+//   cannot happen: rows are collapsed per key, so V's stored row is this row's own earlier write.
 // - else O stored and not deleted: use O's values (the normal case).
 // - else PipeError(kFatal): the value cannot be known, and pg2ch never writes a guess.
 #pragma once

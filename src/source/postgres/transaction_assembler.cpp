@@ -6,7 +6,9 @@
 
 namespace pg2ch {
 
-TransactionAssembler::TransactionAssembler(const std::vector<SourceTable>& tables) {
+TransactionAssembler::TransactionAssembler(const std::vector<SourceTable>& tables,
+                                           SpillPolicy spill)
+    : policy_(std::move(spill)) {
   for (const auto& t : tables) tables_.emplace(t.relid, Tracked{t, {}, {}});
 }
 
@@ -38,6 +40,7 @@ void TransactionAssembler::OnRelation(pgoutput::Relation&& rel) {
 }
 
 void TransactionAssembler::PadOpenRows(uint32_t relid, size_t width) {
+  // Rows already spilled are padded when read back (ChangeSpill::FinishWriting).
   if (!open_) return;
   for (RowChange& change : open_->changes) {
     if (change.relid != relid) continue;
@@ -50,13 +53,22 @@ void TransactionAssembler::PadOpenRows(uint32_t relid, size_t width) {
 void TransactionAssembler::Add(RowChange&& change) {
   if (!open_) throw DecodeError("pgoutput: a change arrived outside a transaction");
   open_->changes.push_back(std::move(change));
+  if (policy_.threshold_changes > 0 && open_->changes.size() >= policy_.threshold_changes)
+    SpillOpenChanges();
 }
 
-std::optional<Transaction> TransactionAssembler::Feed(PgOutputMessage&& message) {
+void TransactionAssembler::SpillOpenChanges() {
+  if (!spill_) spill_ = policy_.create();
+  for (const RowChange& change : open_->changes) spill_->Append(change);
+  open_->changes.clear();
+}
+
+std::optional<AssembledTransaction> TransactionAssembler::Feed(PgOutputMessage&& message) {
   using namespace pgoutput;
   if (auto* m = std::get_if<Begin>(&message)) {
     if (open_) throw DecodeError("pgoutput: Begin inside an open transaction");
     open_.emplace();
+    spill_.reset();
     open_->commit_lsn = m->final_lsn;
     open_->schema_changes = std::move(pending_);
     pending_.clear();
@@ -67,8 +79,15 @@ std::optional<Transaction> TransactionAssembler::Feed(PgOutputMessage&& message)
     open_->commit_lsn = m->commit_lsn;
     open_->end_lsn = m->end_lsn;
     open_->commit_time = m->commit_time;
-    std::optional<Transaction> done = std::move(open_);
+    if (spill_) SpillOpenChanges();  // the file then holds every change, in order
+    AssembledTransaction done{std::move(*open_), nullptr};
     open_.reset();
+    if (spill_) {
+      std::unordered_map<uint32_t, size_t> widths;
+      for (const auto& [relid, t] : tables_) widths.emplace(relid, t.recorded.columns.size());
+      spill_->FinishWriting(std::move(widths));
+      done.spill = std::move(spill_);
+    }
     return done;
   }
   if (auto* m = std::get_if<Relation>(&message)) {

@@ -15,13 +15,24 @@
 // - Update: an old tuple 'K' means the key changed. With REPLICA IDENTITY FULL ('O') the old row
 //   always comes; it counts as a key change only if a key column differs, and it fills values the
 //   new tuple marks as unchanged TOAST.
+// - Spilling (change_spill.h): once an open transaction holds `SpillPolicy::threshold_changes`
+//   changes in memory, they are appended to a spill file made by `SpillPolicy::create` and
+//   dropped from memory; so are the later ones, in batches of the threshold. The finished
+//   transaction then comes with `spill` set, holding every change in order, and no `changes`.
+//   Memory stays bounded by the threshold whatever the transaction's size. Rows already spilled
+//   when a column is added are padded with NULL when read back (ChangeSpill::FinishWriting gets
+//   every table's final width), so a spilled transaction reads back exactly as the in-memory
+//   one would have been. The assembler does no I/O of its own beyond writing through the spill.
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <optional>
 #include <unordered_map>
 #include <vector>
 
 #include "core/change.h"
+#include "core/change_spill.h"
 #include "core/table_schema.h"
 #include "source/postgres/pgoutput_messages.h"
 #include "source/postgres/relation_cache.h"
@@ -29,15 +40,29 @@
 
 namespace pg2ch {
 
+struct SpillPolicy {
+  size_t threshold_changes = 0;                          // 0: never spill
+  std::function<std::unique_ptr<ChangeSpill>()> create;  // a new, empty spill file
+};
+
+// A committed transaction as the assembler hands it over.
+struct AssembledTransaction {
+  // Everything but the changes when `spill` is set; then `transaction.changes` is empty.
+  Transaction transaction;
+  std::unique_ptr<ChangeSpill> spill;  // finished writing: ready for ReadChunk
+};
+
 class TransactionAssembler {
  public:
-  explicit TransactionAssembler(const std::vector<SourceTable>& tables);
+  explicit TransactionAssembler(const std::vector<SourceTable>& tables, SpillPolicy spill = {});
 
   // Returns the finished transaction when `message` is its Commit.
-  std::optional<Transaction> Feed(PgOutputMessage&& message);
+  std::optional<AssembledTransaction> Feed(PgOutputMessage&& message);
   bool in_transaction() const { return open_.has_value(); }
-  // Changes in the open transaction so far.
-  size_t open_changes() const { return open_ ? open_->changes.size() : 0; }
+  // Changes in the open transaction so far (in memory and spilled).
+  size_t open_changes() const {
+    return open_ ? open_->changes.size() + (spill_ ? spill_->changes() : 0) : 0;
+  }
 
  private:
   struct Tracked {
@@ -51,11 +76,15 @@ class TransactionAssembler {
   // Widens rows of `relid` already in the open transaction to `width` columns (NULL cells).
   void PadOpenRows(uint32_t relid, size_t width);
   void Add(RowChange&& change);
+  // Moves the open transaction's changes held in memory to the spill file (made if need be).
+  void SpillOpenChanges();
 
   std::unordered_map<uint32_t, Tracked> tables_;  // by relid
   RelationCache relations_;
   std::optional<Transaction> open_;
-  std::vector<SchemaChange> pending_;  // seen outside a transaction: go with the next one
+  SpillPolicy policy_;
+  std::unique_ptr<ChangeSpill> spill_;  // the open transaction's, once it spilled
+  std::vector<SchemaChange> pending_;   // seen outside a transaction: go with the next one
 };
 
 }  // namespace pg2ch
