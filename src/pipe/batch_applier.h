@@ -32,7 +32,8 @@ struct DurableBatch {
 
 class BatchApplier {
  public:
-  using ApplyFn = std::function<void(std::span<const Transaction>)>;
+  // Called on the applier's thread with the batch, which it may consume (move rows out of).
+  using ApplyFn = std::function<void(std::span<Transaction>)>;
   explicit BatchApplier(ApplyFn apply);
   ~BatchApplier();  // finishes the batch in flight, if any
 

@@ -104,7 +104,7 @@ std::optional<PipeState> StreamChanges(PipeContext& ctx, AddedTableLoader* loade
   const auto interval = std::chrono::duration_cast<Clock::duration>(
       std::chrono::duration<double>(cfg.sync_interval_seconds));
 
-  BatchApplier applier([&sink](std::span<const Transaction> b) { sink.ApplyTransactions(b); });
+  BatchApplier applier([&sink](std::span<Transaction> b) { sink.ApplyTransactions(b); });
 
   // Checkpoints and confirms what the applier made durable, never moving backwards.
   auto record_durable = [&](const std::vector<DurableBatch>& done) {

@@ -174,6 +174,8 @@ RowChange Update(Row row, Row old = {}) {
 }
 RowChange Delete(int id) { return {ChangeOp::kDelete, kRelid, KeyOnly(id), {}}; }
 RowChange Truncate() { return {ChangeOp::kTruncate, kRelid, {}, {}}; }
+// Takes a copy: ApplyTransactions consumes the rows, and these tests replay batches.
+void Apply(ClickHouseSink& sink, std::vector<Transaction> txns) { sink.ApplyTransactions(txns); }
 
 class ClickHouseSinkTest : public test::EngineTest {
  protected:
@@ -248,7 +250,7 @@ TEST_P(ClickHouseSinkTest, SnapshotThenCdc) {
       Txn(200, {Insert(FullRow(5)), Update(FullRow(1, 1)), Delete(2)}),
       Txn(300, {Update(FullRow(30, 2), KeyOnly(3)), Update(WithoutBig(FullRow(5, 3)))}),
   };
-  sink->ApplyTransactions(first);
+  Apply(*sink, first);
   const std::string after_first = Full(1, 1) + NullLine(4) + Full(5, 3) + Full(30, 2);
   EXPECT_EQ(Live(), after_first);
   EXPECT_EQ(Versions(), "1\t0\t200\n2\t1\t200\n3\t1\t300\n4\t0\t100\n5\t0\t300\n30\t0\t300\n");
@@ -260,7 +262,7 @@ TEST_P(ClickHouseSinkTest, SnapshotThenCdc) {
   std::vector<Transaction> second = {
       Txn(400, {Update(one), Update(moved, KeyOnly(30))}),
   };
-  sink->ApplyTransactions(second);
+  Apply(*sink, second);
   // Row 1 keeps its snapshot value of `big`; row 31 carries row 30's.
   std::string big30 = Full(31, 5, 'x');
   big30.replace(big30.rfind('\t') + 1, 2, "30");
@@ -268,29 +270,29 @@ TEST_P(ClickHouseSinkTest, SnapshotThenCdc) {
   EXPECT_EQ(Live(), after_second);
 
   // Replays (the runner re-applies from its checkpoint after a crash) change nothing.
-  sink->ApplyTransactions(second);
+  Apply(*sink, second);
   EXPECT_EQ(Live(), after_second);
   std::vector<Transaction> all = first;
   all.insert(all.end(), second.begin(), second.end());
-  sink->ApplyTransactions(all);
+  Apply(*sink, all);
   EXPECT_EQ(Live(), after_second);
-  sink->ApplyTransactions(first);  // an older batch again: superseded by higher versions
+  Apply(*sink, first);  // an older batch again: superseded by higher versions
   EXPECT_EQ(Live(), after_second);
 
   // TRUNCATE at its place in the stream.
-  sink->ApplyTransactions(std::vector<Transaction>{
-      Txn(500, {Insert(FullRow(50)), Truncate(), Insert(FullRow(60))}),
-  });
+  Apply(*sink, std::vector<Transaction>{
+                   Txn(500, {Insert(FullRow(50)), Truncate(), Insert(FullRow(60))}),
+               });
   EXPECT_EQ(Live(), Full(60));
 }
 
 TEST_P(ClickHouseSinkTest, UnchangedToastWithoutAStoredRowFails) {
   auto sink = NewSink();
-  sink->ApplyTransactions(std::vector<Transaction>{Txn(10, {Insert(FullRow(1))})});
+  Apply(*sink, std::vector<Transaction>{Txn(10, {Insert(FullRow(1))})});
   try {
-    sink->ApplyTransactions(std::vector<Transaction>{
-        Txn(20, {Insert(FullRow(2)), Update(WithoutBig(FullRow(7)))}),
-    });
+    Apply(*sink, std::vector<Transaction>{
+                     Txn(20, {Insert(FullRow(2)), Update(WithoutBig(FullRow(7)))}),
+                 });
     FAIL() << "a guessed value was written";
   } catch (const PipeError& e) {
     EXPECT_FALSE(e.retryable());
@@ -319,7 +321,7 @@ TEST_P(ClickHouseSinkTest, RefusesValuesItCannotStoreExactly) {
   Row nan = FullRow(1);
   nan[6] = Cell::Text("NaN");  // numeric(10,2) -> Decimal(10, 2)
   try {
-    sink->ApplyTransactions(std::vector<Transaction>{Txn(10, {Insert(nan)})});
+    Apply(*sink, std::vector<Transaction>{Txn(10, {Insert(nan)})});
     FAIL();
   } catch (const PipeError& e) {
     EXPECT_FALSE(e.retryable());
@@ -328,8 +330,7 @@ TEST_P(ClickHouseSinkTest, RefusesValuesItCannotStoreExactly) {
   }
   Row nested = FullRow(1);
   nested[20] = Cell::Text("{{1,2},{3,4}}");
-  EXPECT_THROW(sink->ApplyTransactions(std::vector<Transaction>{Txn(10, {Insert(nested)})}),
-               PipeError);
+  EXPECT_THROW(Apply(*sink, std::vector<Transaction>{Txn(10, {Insert(nested)})}), PipeError);
   EXPECT_EQ(Live(), "");
 }
 

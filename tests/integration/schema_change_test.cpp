@@ -196,7 +196,8 @@ TEST_P(SchemaChange, SinkAddsColumnsIdempotently) {
                          77,
                          {Cell::Text("1"), Cell::Text("a"), Cell::Text("b"), Cell::Text("5")},
                          {}});
-  sink.ApplyTransactions(std::vector<Transaction>{txn});
+  std::vector<Transaction> first{txn};  // a copy: applying consumes the rows
+  sink.ApplyTransactions(first);
 
   ClickHouseSink restarted(client, {before});
   EXPECT_NO_THROW(restarted.UpdateTable(after));
@@ -206,7 +207,8 @@ TEST_P(SchemaChange, SinkAddsColumnsIdempotently) {
                     77,
                     {Cell::Text("1"), Cell::Unchanged(), Cell::Null(), Cell::Text("6")},
                     {}};
-  restarted.ApplyTransactions(std::vector<Transaction>{txn});
+  std::vector<Transaction> second{txn};
+  restarted.ApplyTransactions(second);
   EXPECT_EQ(Ch(dbs, "SELECT id, v, `we\\`ird`, n FROM " + Table(dbs, "t") +
                         " FINAL WHERE _peerdb_is_deleted = 0"),
             "1\ta\t\\N\t6\n");

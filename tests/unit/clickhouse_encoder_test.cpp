@@ -125,6 +125,14 @@ TEST(ClickHouseEncoderTest, WideDecimalsRoundTrip) {
            {76, 38, "-" + std::string(38, '7') + "." + std::string(38, '3')},
            {18, 18, "0.000000000000000001"},
            {9, 2, "-9999999.99"},
+           // Up to 18 digits take the 64-bit path, sign-extended to wide decimals.
+           {18, 0, "-999999999999999999"},
+           {18, 4, "-0.0001"},
+           {38, 2, "-12.34"},
+           {38, 2, "12.34"},
+           {76, 10, "-0.0000000001"},
+           {76, 0, "123456789012345678"},
+           {76, 0, "-1234567890123456789"},  // 19 digits: the 256-bit path
        }) {
     std::string out;
     AppendDecimal(text, precision, scale, out);
@@ -132,6 +140,11 @@ TEST(ClickHouseEncoderTest, WideDecimalsRoundTrip) {
     EXPECT_EQ(FormatDecimal(out, scale), text) << precision << "," << scale;
   }
   EXPECT_THROW(Encode(Decimal(76, 0), "1" + nines76), PipeError);
+  for (int precision : {9, 18, 38, 76}) {
+    std::string out;
+    AppendDecimal("-0.00", precision, 2, out);  // no negative zero: all bytes 0
+    EXPECT_EQ(out, std::string(static_cast<size_t>(DecimalWidth(precision)), '\0')) << precision;
+  }
 }
 
 TEST(ClickHouseEncoderTest, Dates) {

@@ -63,7 +63,7 @@ Transaction Txn(Lsn end, std::vector<RowChange> changes) {
 
 class ClickHousePlanTest : public ::testing::Test {
  protected:
-  BatchPlan Plan(const std::vector<Transaction>& txns) { return PlanBatch(txns, codecs_); }
+  BatchPlan Plan(std::vector<Transaction> txns) { return PlanBatch(txns, codecs_); }
   std::string KeyOf(uint32_t relid, const Row& row) { return codecs_.at(relid).EncodeKey(row); }
   const PlannedRow* Find(const BatchPlan& plan, uint32_t relid, const Row& key_row) {
     std::string key = KeyOf(relid, key_row);
@@ -141,6 +141,54 @@ TEST_F(ClickHousePlanTest, UnchangedToastWithoutImageNeedsAReadBack) {
   EXPECT_EQ(eight->cells[2].kind, CellKind::kUnchangedToast);
   EXPECT_EQ(eight->version, 20u);
   EXPECT_TRUE(Find(plan, kItems, Key("7"))->deleted);
+}
+
+// PlanBatch moves rows out of the batch: every planned row, delete row and read-back origin must
+// still hold the values the changes carried, also where one change feeds two planned rows.
+TEST_F(ClickHousePlanTest, MovedRowsKeepEveryValue) {
+  const Row old7 = Item("7", "old", Cell::Text("seven"));
+  std::vector<Transaction> batch = {
+      Txn(10, {Insert(kItems, Item("1", "a", Cell::Text("big"))),
+               Insert(kPairs, {Cell::Text("1"), Cell::Text("k"), Cell::Text("0.5")})}),
+      // Key change 1 -> 2 with an unchanged TOAST value: filled from the insert above.
+      Txn(20, {Update(kItems, Item("2", "b", Cell::Unchanged()), Key("1"))}),
+      // REPLICA IDENTITY FULL, key change 7 -> 8, nothing earlier: read back from 7.
+      Txn(30, {Update(kItems, Item("8", "c", Cell::Unchanged()), old7)}),
+      // REPLICA IDENTITY FULL, same key, the key cell itself unchanged TOAST: from the old row.
+      Txn(40, {Update(kItems, {Cell::Unchanged(), Cell::Text("d"), Cell::Null()},
+                      Item("9", "e", Cell::Null()))}),
+  };
+  BatchPlan plan = PlanBatch(batch, codecs_);
+  for (const Transaction& txn : batch)
+    for (const RowChange& change : txn.changes) EXPECT_TRUE(change.row.empty());  // moved out
+
+  ASSERT_EQ(plan.tables.size(), 2u);
+  const PlannedRow* one = Find(plan, kItems, Key("1"));
+  ASSERT_NE(one, nullptr);
+  EXPECT_TRUE(one->deleted);
+  EXPECT_EQ(one->cells, Key("1"));
+  EXPECT_EQ(one->version, 20u);
+  const PlannedRow* two = Find(plan, kItems, Key("2"));
+  ASSERT_NE(two, nullptr);
+  EXPECT_EQ(two->cells, Item("2", "b", Cell::Text("big")));
+  EXPECT_FALSE(two->lookup);
+  const PlannedRow* seven = Find(plan, kItems, Key("7"));
+  ASSERT_NE(seven, nullptr);
+  EXPECT_TRUE(seven->deleted);
+  EXPECT_EQ(seven->cells, old7);
+  const PlannedRow* eight = Find(plan, kItems, Key("8"));
+  ASSERT_NE(eight, nullptr);
+  EXPECT_EQ(eight->cells, Item("8", "c", Cell::Unchanged()));
+  ASSERT_TRUE(eight->lookup);
+  EXPECT_EQ(eight->lookup->origin_key, KeyOf(kItems, Key("7")));
+  EXPECT_EQ(eight->lookup->origin_row, old7);
+  const PlannedRow* nine = Find(plan, kItems, Key("9"));
+  ASSERT_NE(nine, nullptr);
+  EXPECT_EQ(nine->cells, Item("9", "d", Cell::Null()));
+  EXPECT_EQ(nine->version, 40u);
+  const PlannedRow* pair = Find(plan, kPairs, {Cell::Text("1"), Cell::Text("k"), Cell::Null()});
+  ASSERT_NE(pair, nullptr);
+  EXPECT_EQ(pair->cells, (Row{Cell::Text("1"), Cell::Text("k"), Cell::Text("0.5")}));
 }
 
 TEST_F(ClickHousePlanTest, TruncateDiscardsEarlierRows) {

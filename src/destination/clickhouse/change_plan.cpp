@@ -58,16 +58,37 @@ class Planner {
  public:
   explicit Planner(const CodecMap& codecs) : codecs_(codecs) {}
 
-  void Apply(const Transaction& txn) {
-    for (const RowChange& change : txn.changes) {
+  // Sizes each table's rows and key index for its number of changes (its row count, give or take
+  // key changes and collapsing), so neither is regrown (rows moved, keys rehashed) while filling.
+  void Reserve(std::span<const Transaction> transactions) {
+    std::unordered_map<uint32_t, size_t> counts;
+    std::vector<uint32_t> first_seen;  // State() records the order of first change: keep it
+    for (const Transaction& txn : transactions) {
+      for (const RowChange& change : txn.changes) {
+        if (counts[change.relid]++ == 0) first_seen.push_back(change.relid);
+      }
+    }
+    for (uint32_t relid : first_seen) {
+      TableState& state = State(relid);
+      state.plan.rows.reserve(counts[relid]);
+      state.index.reserve(counts[relid]);
+    }
+  }
+
+  // Moves the rows out of `txn` (see PlanBatch).
+  void Apply(Transaction& txn) {
+    for (RowChange& change : txn.changes) {
       const TableCodec& codec = Codec(change.relid);
       TableState& state = State(change.relid);
       switch (change.op) {
-        case ChangeOp::kInsert:
-          state.Put({codec.EncodeKey(change.row), change.row, txn.end_lsn, false, std::nullopt});
+        case ChangeOp::kInsert: {
+          std::string key = codec.EncodeKey(change.row);
+          state.Put({std::move(key), std::move(change.row), txn.end_lsn, false, std::nullopt});
           break;
+        }
         case ChangeOp::kDelete: {
-          PlannedRow row{codec.EncodeKey(change.row), change.row, txn.end_lsn, true, std::nullopt};
+          std::string key = codec.EncodeKey(change.row);
+          PlannedRow row{std::move(key), std::move(change.row), txn.end_lsn, true, std::nullopt};
           FillSortValues(codec, state, row);
           state.Put(std::move(row));
           break;
@@ -116,9 +137,9 @@ class Planner {
     return it->second;
   }
 
-  void Update(const TableCodec& codec, TableState& state, const RowChange& change,
-              uint64_t version) {
-    PlannedRow row{{}, change.row, version, false, std::nullopt};
+  // Consumes change.row and change.old_row.
+  void Update(const TableCodec& codec, TableState& state, RowChange& change, uint64_t version) {
+    PlannedRow row{{}, std::move(change.row), version, false, std::nullopt};
     const bool has_old = !change.old_row.empty();
     // With REPLICA IDENTITY FULL the old row comes with every update; an unchanged TOAST key
     // cell then still has its value there.
@@ -147,11 +168,12 @@ class Planner {
                    ": an update left a TOAST value unchanged on a row that a TRUNCATE earlier in "
                    "the same batch removed");
       } else {
+        // A copy: the rare read-back path; the row keeps its cells, old_row may go below.
         row.lookup = ToastLookup{old_key, has_old ? change.old_row : row.cells};
       }
     }
     if (old_key != row.key) {
-      PlannedRow gone{old_key, change.old_row, version, true, std::nullopt};
+      PlannedRow gone{old_key, std::move(change.old_row), version, true, std::nullopt};
       FillSortValues(codec, state, gone);
       state.Put(std::move(gone));
     }
@@ -166,9 +188,10 @@ class Planner {
 
 }  // namespace
 
-BatchPlan PlanBatch(std::span<const Transaction> transactions, const CodecMap& codecs) {
+BatchPlan PlanBatch(std::span<Transaction> transactions, const CodecMap& codecs) {
   Planner planner(codecs);
-  for (const Transaction& txn : transactions) planner.Apply(txn);
+  planner.Reserve(transactions);
+  for (Transaction& txn : transactions) planner.Apply(txn);
   return planner.Finish();
 }
 

@@ -55,8 +55,13 @@ struct BatchPlan {
 
 using CodecMap = std::unordered_map<uint32_t, TableCodec>;
 
+// Consumes the batch: the rows of `transactions` are moved into the plan (copying them was the
+// largest cost of planning), so afterwards every RowChange's `row` and `old_row` are valid but
+// unspecified; the transactions' LSNs, ops and relids are left as they were. The caller must
+// not plan or apply the same transactions again (replaying means decoding them again).
 // Throws PipeError(kFatal) on a change for a table not in `codecs`, a change whose key cannot be
-// read, or an unchanged TOAST value that cannot be resolved (see above).
-BatchPlan PlanBatch(std::span<const Transaction> transactions, const CodecMap& codecs);
+// read, or an unchanged TOAST value that cannot be resolved (see above); the batch is then
+// partly consumed and must be dropped.
+BatchPlan PlanBatch(std::span<Transaction> transactions, const CodecMap& codecs);
 
 }  // namespace pg2ch

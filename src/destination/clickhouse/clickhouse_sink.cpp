@@ -112,7 +112,7 @@ std::unique_ptr<ClickHouseSink::SnapshotWriter> ClickHouseSink::NewSnapshotWrite
   return MakeSnapshotWriter(impl_->client, impl_->Codec(relid), version);
 }
 
-void ClickHouseSink::ApplyTransactions(std::span<const Transaction> transactions) {
+void ClickHouseSink::ApplyTransactions(std::span<Transaction> transactions) {
   BatchPlan plan = PlanBatch(transactions, impl_->codecs);
 
   // Encode everything (reading back unchanged TOAST values first) before writing anything: a

@@ -69,7 +69,9 @@ class ClickHouseSink {
   // Applies committed transactions in order; returns when every row is durable in ClickHouse.
   // A TRUNCATE is applied at its place in the stream. Unchanged TOAST cells are filled from the
   // latest earlier image of the same key: in this call, or else read back from ClickHouse.
-  void ApplyTransactions(std::span<const Transaction> transactions);
+  // Consumes the rows (moved out, see PlanBatch), also when it throws: to apply the same
+  // transactions again (a replay), pass fresh copies.
+  void ApplyTransactions(std::span<Transaction> transactions);
 
  private:
   struct Impl;

@@ -82,6 +82,23 @@ void AppendDecimal(std::string_view text, int precision, int scale, std::string&
     if (frac_digits[i] != '0')
       Refuse(text, precision, scale, "more fractional digits than the scale");
   }
+  const int width = DecimalWidth(precision);
+  char bytes[32];
+  if (int_digits.size() + static_cast<size_t>(scale) <= 18) {
+    // Fast path, exact: at most 18 digits, so the scaled value fits an int64 (< 10^18 < 2^63);
+    // sign-extended to the width. Most numerics take it; the 256-bit path below costs ~10x.
+    uint64_t magnitude = 0;
+    for (char c : int_digits) magnitude = magnitude * 10 + static_cast<uint64_t>(c - '0');
+    for (int i = 0; i < scale; ++i) {
+      uint64_t digit = i < static_cast<int>(frac_digits.size()) ? frac_digits[i] - '0' : 0;
+      magnitude = magnitude * 10 + digit;
+    }
+    const uint64_t bits = negative ? ~magnitude + 1 : magnitude;  // two's complement
+    const char fill = negative && magnitude != 0 ? '\xff' : '\0';
+    for (int i = 0; i < width; ++i) bytes[i] = i < 8 ? static_cast<char>(bits >> (8 * i)) : fill;
+    out.append(bytes, static_cast<size_t>(width));
+    return;
+  }
   U256 value{};
   for (char c : int_digits) MulAdd(value, 10, static_cast<uint32_t>(c - '0'));
   for (int i = 0; i < scale; ++i) {
@@ -89,10 +106,8 @@ void AppendDecimal(std::string_view text, int precision, int scale, std::string&
     MulAdd(value, 10, digit);
   }
   if (negative) Negate(value);
-  const int width = DecimalWidth(precision);
-  for (int i = 0; i < width; ++i) {
-    out.push_back(static_cast<char>(value[i / 8] >> (8 * (i % 8))));
-  }
+  for (int i = 0; i < width; ++i) bytes[i] = static_cast<char>(value[i / 8] >> (8 * (i % 8)));
+  out.append(bytes, static_cast<size_t>(width));
 }
 
 std::string FormatDecimal(std::string_view bytes, int scale) {

@@ -20,7 +20,10 @@ template <typename T>
 void AppendLittleEndian(T value, std::string& out) {
   using U = std::make_unsigned_t<T>;
   U bits = static_cast<U>(value);
-  for (size_t i = 0; i < sizeof(T); ++i) out.push_back(static_cast<char>(bits >> (8 * i)));
+  // One append, not a push_back (capacity check) per byte: this runs for every number.
+  char bytes[sizeof(T)];
+  for (size_t i = 0; i < sizeof(T); ++i) bytes[i] = static_cast<char>(bits >> (8 * i));
+  out.append(bytes, sizeof(T));
 }
 
 template <typename T>

@@ -15,8 +15,10 @@
 //   https://www.postgresql.org/docs/current/protocol-message-types.html
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <string>
 #include <string_view>
@@ -59,14 +61,18 @@ class ByteReader {
   [[noreturn]] void Fail(std::string_view problem) const;
 
  private:
+  // T is uint8_t..uint64_t. One load and a byte swap (GCC kept a byte loop for the shifts).
   template <typename T>
   T ReadBigEndian(std::string_view what) {
     Need(sizeof(T), what);
-    T value = 0;
-    for (size_t i = 0; i < sizeof(T); ++i) {
-      value = static_cast<T>((static_cast<uint64_t>(value) << 8) | bytes_[offset_ + i]);
-    }
+    T value;
+    std::memcpy(&value, bytes_.data() + offset_, sizeof(T));
     offset_ += sizeof(T);
+    if constexpr (std::endian::native == std::endian::little) {
+      if constexpr (sizeof(T) == 2) value = __builtin_bswap16(value);
+      if constexpr (sizeof(T) == 4) value = __builtin_bswap32(value);
+      if constexpr (sizeof(T) == 8) value = __builtin_bswap64(value);
+    }
     return value;
   }
   void Need(size_t n, std::string_view what) const {

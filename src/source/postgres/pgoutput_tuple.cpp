@@ -14,15 +14,17 @@ Row DecodeTupleData(ByteReader& reader) {
     uint8_t kind = reader.ReadU8("tuple column kind");
     switch (kind) {
       case 'n':
-        row.push_back(Cell::Null());
+        row.emplace_back();
         break;
       case 'u':
-        row.push_back(Cell::Unchanged());
+        row.emplace_back().kind = CellKind::kUnchangedToast;
         break;
       case 't': {
         int32_t length = reader.ReadI32("tuple column length");
         if (length < 0) reader.Fail("negative tuple column length " + std::to_string(length));
-        row.push_back(Cell::Text(std::string(reader.ReadText(length, "tuple column value"))));
+        // Constructed in the vector's slot; short values stay in the string's inline buffer.
+        row.emplace_back(CellKind::kText,
+                         std::string(reader.ReadText(length, "tuple column value")));
         break;
       }
       case 'b':
