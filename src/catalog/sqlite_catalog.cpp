@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstring>
 #include <ctime>
+#include <thread>
 
 #include "catalog/catalog.h"
 #include "catalog/sqlite_catalog_impl.h"
@@ -117,7 +118,16 @@ Catalog::Catalog(const std::string& path) : impl_(new Impl) {
   }
   sqlite3_busy_timeout(impl_->db, 10000);
   try {
-    Exec(impl_->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+    // Switching a new file to WAL needs it to itself; the busy handler does not cover that
+    // switch, so a reader opening the file at the same moment (pg2ch status, a second worker)
+    // would fail the open. Retry for as long as the busy timeout.
+    const char* setup = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
+    for (int attempt = 0;; ++attempt) {
+      int rc = sqlite3_exec(impl_->db, setup, nullptr, nullptr, nullptr);
+      if (rc == SQLITE_OK) break;
+      if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || attempt >= 1000) Exec(impl_->db, setup);
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
     Exec(impl_->db, kSchema);
   } catch (...) {
     sqlite3_close(impl_->db);

@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "common/sql_quote.h"
+#include "pipe/excluded_columns.h"
 #include "pipe/source_table_json.h"
 #include "source/postgres/replication_setup.h"
 #include "source/postgres/schema_reader.h"
@@ -53,7 +54,12 @@ void PrepareResync(PipeContext& ctx) {
     // The tables as they are now: a resync is how a breaking schema change (a type change, a
     // dropped key) is taken in, so the _resync tables get today's columns and types.
     for (DestinationTable& t : ctx.tables) {
-      SourceTable now = ReadSourceTable(*pg, t.source.schema, t.source.name);
+      SourceTable read = ReadSourceTable(*pg, t.source.schema, t.source.name);
+      std::vector<std::string> exclude;  // an excluded column dropped since is no problem
+      for (const std::string& name : t.source.excluded)
+        for (const SourceColumn& c : read.columns)
+          if (c.name == name) exclude.push_back(name);
+      SourceTable now = ExcludeColumns(std::move(read), exclude);
       ctx.catalog.UpdateTableSchema(ctx.pipe_id, now.schema, now.name, SourceTableToJson(now));
       t.source = std::move(now);
     }

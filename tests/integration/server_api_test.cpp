@@ -27,12 +27,6 @@ void CreateTable(const TestDatabases& dbs, const std::string& t, int rows) {
                      ") g");
 }
 
-std::vector<std::string> StatesOf(const ApiReply& history) {
-  std::vector<std::string> out;
-  for (const auto& t : history.body["result"]) out.push_back(t["to"]);
-  return out;
-}
-
 class ServerApi : public EngineTest {
  protected:
   std::string Dir(const std::string& name) { return GetServers().work_dir + "/server_" + name; }

@@ -42,12 +42,6 @@ json Mappings(const char* key, std::vector<std::pair<std::string, std::string>> 
   return {{"source", {{"postgres", {{key, list}}}}}};
 }
 
-std::vector<std::string> StatesOf(const ApiReply& history) {
-  std::vector<std::string> out;
-  for (const auto& t : history.body["result"]) out.push_back(t["to"]);
-  return out;
-}
-
 class ServerTables : public EngineTest {
  protected:
   std::string Dir(const std::string& name) { return GetServers().work_dir + "/server_" + name; }

@@ -106,6 +106,12 @@ bool ServerProcess::WaitForState(const std::string& id, const std::string& state
   });
 }
 
+std::vector<std::string> StatesOf(const ApiReply& history) {
+  std::vector<std::string> out;
+  for (const auto& t : history.body["result"]) out.push_back(t["to"]);
+  return out;
+}
+
 std::string CreateRunningPipe(const ServerProcess& server, const TestDatabases& dbs,
                               const std::string& name, const std::vector<std::string>& tables) {
   auto created = server.Call("POST", "/v1/clickpipes", CreateBody(dbs, name, tables).dump());

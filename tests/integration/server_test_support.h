@@ -45,6 +45,9 @@ class ServerProcess {
   std::unique_ptr<Process> process_;
 };
 
+// The states a GET .../history reply lists, in order.
+std::vector<std::string> StatesOf(const ApiReply& history);
+
 // Creates the pipe through the API, waits until it is Running and returns its id (test
 // assertions fail, and the id is empty, otherwise).
 std::string CreateRunningPipe(const ServerProcess& server, const TestDatabases& dbs,

@@ -314,12 +314,13 @@ TEST(TransactionAssembler, ExcludedColumnsAreIgnoredNeverAdded) {
   a.Feed(Delete{0, 42, 'O', {Cell::Text("1"), Cell::Text("changed"), Cell::Text("a")}});
   auto txn = a.Feed(Commit{0, 1, 2, 0});
   ASSERT_TRUE(txn);
-  EXPECT_TRUE(txn->schema_changes.empty());
-  ASSERT_EQ(txn->changes.size(), 3u);
-  EXPECT_EQ(txn->changes[0].row, R("1", Cell::Text("a")));
-  EXPECT_EQ(txn->changes[1].row, R("1", Cell::Text("a")));  // TOAST filled from the old row
-  EXPECT_TRUE(txn->changes[1].old_row.empty());             // the excluded cell is no key change
-  EXPECT_EQ(txn->changes[2].row, R("1", Cell::Text("a")));
+  EXPECT_TRUE(txn->transaction.schema_changes.empty());
+  ASSERT_EQ(txn->transaction.changes.size(), 3u);
+  EXPECT_EQ(txn->transaction.changes[0].row, R("1", Cell::Text("a")));
+  EXPECT_EQ(txn->transaction.changes[1].row,
+            R("1", Cell::Text("a")));                        // TOAST filled from the old row
+  EXPECT_TRUE(txn->transaction.changes[1].old_row.empty());  // the excluded cell is no key change
+  EXPECT_EQ(txn->transaction.changes[2].row, R("1", Cell::Text("a")));
 
   // ALTER TABLE t DROP COLUMN secret, ADD COLUMN secret int, ADD COLUMN n int.
   a.Feed(Begin{3, 0, 2});
@@ -330,10 +331,11 @@ TEST(TransactionAssembler, ExcludedColumnsAreIgnoredNeverAdded) {
   a.Feed(Insert{0, 42, {Cell::Text("2"), Cell::Text("b"), Cell::Text("9"), Cell::Text("7")}});
   txn = a.Feed(Commit{0, 3, 4, 0});
   ASSERT_TRUE(txn);
-  ASSERT_EQ(txn->schema_changes.size(), 1u);
-  ASSERT_EQ(txn->schema_changes[0].added.size(), 1u);
-  EXPECT_EQ(txn->schema_changes[0].added[0].name, "n");
-  EXPECT_EQ(txn->changes[0].row, (Row{Cell::Text("2"), Cell::Text("b"), Cell::Text("7")}));
+  ASSERT_EQ(txn->transaction.schema_changes.size(), 1u);
+  ASSERT_EQ(txn->transaction.schema_changes[0].added.size(), 1u);
+  EXPECT_EQ(txn->transaction.schema_changes[0].added[0].name, "n");
+  EXPECT_EQ(txn->transaction.changes[0].row,
+            (Row{Cell::Text("2"), Cell::Text("b"), Cell::Text("7")}));
 }
 
 }  // namespace
