@@ -95,8 +95,8 @@ void StartPostgres(const std::string& dir, int port, std::atomic<pid_t>& pid) {
   // fsync=off only buys test speed; every other setting is one pg2ch needs in production too.
   pid = Spawn(
       {std::string(kPgBin) + "/postgres", "-D", data, "-p", port_str, "-k", dir, "-c",
-       "listen_addresses=127.0.0.1", "-c", "wal_level=logical", "-c", "max_replication_slots=50",
-       "-c", "max_wal_senders=50", "-c", "max_connections=200", "-c", "fsync=off"},
+       "listen_addresses=127.0.0.1", "-c", "wal_level=logical", "-c", "max_replication_slots=200",
+       "-c", "max_wal_senders=100", "-c", "max_connections=200", "-c", "fsync=off"},
       log, opts);
 
   std::string socket_conninfo =
