@@ -23,33 +23,6 @@ std::vector<CompareColumn> CrashColumns() {
 }
 
 // Writes small transactions (inserts and updates) until told to stop.
-class WriteLoad {
- public:
-  explicit WriteLoad(const PostgresEndpoint& pg) : pg_(pg) {
-    thread_ = std::thread([this] {
-      auto conn = PgConnection::Connect(pg_, false);
-      int round = 0;
-      while (!stop_.load()) {
-        conn->Exec(
-            "BEGIN; INSERT INTO crash_t (v, n) SELECT 'load ' || g, g FROM "
-            "generate_series(1, 20) g; UPDATE crash_t SET n = n + 1, v = v || '+' "
-            "WHERE id % 97 = " +
-            std::to_string(round++ % 97) + "; COMMIT");
-      }
-    });
-  }
-  ~WriteLoad() { Stop(); }
-  void Stop() {
-    stop_.store(true);
-    if (thread_.joinable()) thread_.join();
-  }
-
- private:
-  PostgresEndpoint pg_;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
-
 class Durability : public EngineTest {};
 
 TEST_P(Durability, KillNineUnderLoadLosesNothingAndNeverOverConfirms) {
@@ -65,7 +38,11 @@ TEST_P(Durability, KillNineUnderLoadLosesNothingAndNeverOverConfirms) {
   auto pg2ch = StartPg2ch(files);
   ASSERT_TRUE(WaitForState(files, pipe, PipeState::kRunning, 60)) << pg2ch->Output();
 
-  WriteLoad load(dbs.pg);
+  BackgroundWrites load(dbs.pg, [](int round) {
+    return "BEGIN; INSERT INTO crash_t (v, n) SELECT 'load ' || g, g FROM generate_series(1, 20) "
+           "g; UPDATE crash_t SET n = n + 1, v = v || '+' WHERE id % 97 = " +
+           std::to_string(round % 97) + "; COMMIT";
+  });
   std::string slot = "peerflow_slot_" + pipe;
   // Let several batches land, then kill without warning.
   ASSERT_TRUE(WaitUntil(60, [&] { return ChCount(dbs, "crash_t") > 3000; })) << pg2ch->Output();

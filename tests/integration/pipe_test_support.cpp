@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "catalog/catalog.h"
+#include "source/postgres/pg_connection.h"
 
 namespace pg2ch::test {
 namespace {
@@ -251,6 +252,21 @@ std::string WaitForEqual(const TestDatabases& dbs, const std::string& pg_table,
   if (!diff.empty() && diff == "row counts differ")
     diff = DiffTables(dbs, pg_table, ch_table, columns, order_by);
   return diff;
+}
+
+BackgroundWrites::BackgroundWrites(const PostgresEndpoint& pg,
+                                   std::function<std::string(int)> statement)
+    : thread_([this, pg, statement]() mutable {
+        auto conn = PgConnection::Connect(pg, false);
+        for (int i = 0; !stop_.load(); ++i) {
+          conn->Exec(statement(i));
+          ++done_;
+        }
+      }) {}
+
+void BackgroundWrites::Stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
 }
 
 int64_t PgCount(const TestDatabases& dbs, const std::string& table) {

@@ -3,9 +3,12 @@
 // through a canonical text form, row by row.
 #pragma once
 
+#include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "harness/harness.h"
@@ -59,6 +62,21 @@ std::string DiffTables(const TestDatabases& dbs, const std::string& pg_table,
 std::string WaitForEqual(const TestDatabases& dbs, const std::string& pg_table,
                          const std::string& ch_table, const std::vector<CompareColumn>& columns,
                          const std::string& order_by, double timeout_seconds);
+
+// Runs the SQL that `statement(i)` gives for i = 0, 1, ... on its own connection until Stop():
+// a write load beside a running pipe.
+class BackgroundWrites {
+ public:
+  BackgroundWrites(const PostgresEndpoint& pg, std::function<std::string(int)> statement);
+  ~BackgroundWrites() { Stop(); }
+  void Stop();
+  int statements() const { return done_.load(); }  // run so far
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::atomic<int> done_{0};
+  std::thread thread_;
+};
 
 int64_t PgCount(const TestDatabases& dbs, const std::string& table);
 int64_t ChCount(const TestDatabases& dbs, const std::string& table);  // FINAL, not deleted

@@ -122,18 +122,6 @@ std::string CreateRunningPipe(const ServerProcess& server, const TestDatabases& 
   return id;
 }
 
-BackgroundWrites::BackgroundWrites(const PostgresEndpoint& pg,
-                                   std::function<std::string(int)> statement)
-    : thread_([this, pg, statement] {
-        auto conn = PgConnection::Connect(pg, false);
-        for (int i = 0; !stop_.load(); ++i) conn->Exec(statement(i));
-      }) {}
-
-void BackgroundWrites::Stop() {
-  stop_ = true;
-  if (thread_.joinable()) thread_.join();
-}
-
 nlohmann::json CreateBody(const TestDatabases& dbs, const std::string& name,
                           const std::vector<std::string>& tables, const nlohmann::json& settings) {
   nlohmann::json mappings = nlohmann::json::array();

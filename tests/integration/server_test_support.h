@@ -53,18 +53,6 @@ std::vector<std::string> StatesOf(const ApiReply& history);
 std::string CreateRunningPipe(const ServerProcess& server, const TestDatabases& dbs,
                               const std::string& name, const std::vector<std::string>& tables);
 
-// Runs the SQL that `statement(i)` gives for i = 0, 1, ... on its own connection until Stop().
-class BackgroundWrites {
- public:
-  BackgroundWrites(const PostgresEndpoint& pg, std::function<std::string(int)> statement);
-  ~BackgroundWrites() { Stop(); }
-  void Stop();
-
- private:
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
-
 // A ClickPipes-shaped create body for `tables` of the test databases.
 nlohmann::json CreateBody(const TestDatabases& dbs, const std::string& name,
                           const std::vector<std::string>& tables,

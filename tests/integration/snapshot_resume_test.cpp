@@ -35,42 +35,21 @@ void CreateTable(const TestDatabases& dbs, const std::string& table, int rows) {
 
 // Updates, deletes and inserts rows all over the table (so in copied and uncopied partitions,
 // and moving tuples between them) until stopped.
-class WriteLoad {
- public:
-  WriteLoad(const PostgresEndpoint& pg, std::string table, int rows)
-      : pg_(pg), table_(std::move(table)), rows_(rows) {
-    thread_ = std::thread([this] {
-      auto conn = PgConnection::Connect(pg_, false);
-      std::mt19937 rng(42);
-      std::uniform_int_distribution<int> id(1, rows_);
-      int64_t next_id = 10000000;
-      while (!stop_.load()) {
-        std::string sql = "BEGIN;";
-        for (int i = 0; i < 5; ++i)
-          sql += "UPDATE " + table_ +
-                 " SET v = v || '+', n = n + 1 WHERE id = " + std::to_string(id(rng)) + ";";
-        sql += "DELETE FROM " + table_ + " WHERE id = " + std::to_string(id(rng)) + ";";
-        sql += "INSERT INTO " + table_ + " VALUES (" + std::to_string(next_id++) + ", 'new', 0);";
-        conn->Exec(sql + "COMMIT");
-        ++transactions_;
-      }
-    });
-  }
-  ~WriteLoad() { Stop(); }
-  void Stop() {
-    stop_.store(true);
-    if (thread_.joinable()) thread_.join();
-  }
-  int transactions() const { return transactions_.load(); }
-
- private:
-  PostgresEndpoint pg_;
-  std::string table_;
-  int rows_;
-  std::atomic<bool> stop_{false};
-  std::atomic<int> transactions_{0};
-  std::thread thread_;
-};
+// Random updates, a delete and an insert per transaction on `table` (rows 1..rows, plus new
+// ones from id 10,000,000): concurrent writes while a load runs.
+BackgroundWrites WriteLoad(const PostgresEndpoint& pg, const std::string& table, int rows) {
+  auto rng = std::make_shared<std::mt19937>(42);
+  std::uniform_int_distribution<int> pick(1, rows);
+  return BackgroundWrites(pg, [=](int i) mutable {
+    std::string sql = "BEGIN;";
+    for (int u = 0; u < 5; ++u)
+      sql += "UPDATE " + table +
+             " SET v = v || '+', n = n + 1 WHERE id = " + std::to_string(pick(*rng)) + ";";
+    sql += "DELETE FROM " + table + " WHERE id = " + std::to_string(pick(*rng)) + ";";
+    sql += "INSERT INTO " + table + " VALUES (" + std::to_string(10000000 + i) + ", 'new', 0);";
+    return sql + "COMMIT";
+  });
+}
 
 struct Progress {
   Lsn snapshot_lsn = 0;
@@ -178,7 +157,7 @@ TEST_P(SnapshotResume, KillNineMidSnapshotRedoesOnlyUnfinishedPartitionsUnderCon
       WritePipe(dbs, pipe, {"public.big"},
                 "\"snapshot_num_rows_per_partition\": 3000, "
                 "\"snapshot_max_parallel_workers\": 2, \"sync_interval_seconds\": 0.2");
-  WriteLoad load(dbs.pg, "big", rows);
+  BackgroundWrites load = WriteLoad(dbs.pg, "big", rows);
   auto first = StartPg2ch(files);
   Progress before = WaitForPartitions(files, pipe, {"big"}, 6);
   first->Signal(SIGKILL);
@@ -216,7 +195,7 @@ TEST_P(SnapshotResume, KillNineMidSnapshotRedoesOnlyUnfinishedPartitionsUnderCon
   ASSERT_TRUE(WaitForState(files, pipe, PipeState::kRunning, 120)) << second->Output();
   std::this_thread::sleep_for(std::chrono::seconds(1));
   load.Stop();
-  EXPECT_GT(load.transactions(), 10);
+  EXPECT_GT(load.statements(), 10);
   EXPECT_EQ(WaitForEqual(dbs, "big", "big", Columns(), "id", 120), "") << second->Output();
   EXPECT_EQ(Ch(dbs, "SELECT count() FROM `" + dbs.ch.database + "`.`big` FINAL WHERE id IN (" +
                         deleted + ") AND _peerdb_is_deleted = 0"),
@@ -240,7 +219,7 @@ TEST_P(SnapshotResume, StopDuringSnapshotOfTwoTablesResumesWhereItStopped) {
                               "\"snapshot_num_rows_per_partition\": 2000, "
                               "\"snapshot_max_parallel_workers\": 1, "
                               "\"snapshot_num_tables_in_parallel\": 2");
-  WriteLoad load(dbs.pg, "t2", 120000);
+  BackgroundWrites load = WriteLoad(dbs.pg, "t2", 120000);
   auto first = StartPg2ch(files);
   // Both tables load at once: stop once each has copied two partitions.
   WaitForProgress(files, pipe, {"t1", "t2"}, [](const Progress& p) {
