@@ -30,11 +30,15 @@ struct PipeRecord {
   Lsn checkpoint_lsn = 0;
 };
 
-// Initial-load partitions (see pipe/snapshot_plan.h): one row per ctid page range of a table.
+// Initial-load partitions (see pipe/snapshot_plan.h): one row per range of a table, either a
+// ctid page range or, when the plan has a partition_column, a range of that column's values.
 struct SnapshotPartitionRecord {
   int64_t index = 0;
+  // ctid plans: pages [first_page, end_page), end_page -1 for no upper bound (the last range).
+  // Value plans: values [first_page, end_page); the first partition has no lower bound and the
+  // last none above whatever these hold (any int64 is a value, so no sentinel is free).
   int64_t first_page = 0;
-  int64_t end_page = -1;  // -1: no upper bound (the last range)
+  int64_t end_page = -1;
   bool done = false;
   int64_t rows = 0;  // rows copied, once done
   Lsn version = 0;   // _peerdb_version its rows carry: the snapshot they were copied under
@@ -46,6 +50,8 @@ struct SnapshotPlanRecord {
   uint64_t filenode = 0;  // the heap file the page ranges refer to
   int64_t estimated_rows = 0;
   std::vector<SnapshotPartitionRecord> partitions;  // by index
+  // "": ctid page ranges; else the integer column whose value ranges the partitions are.
+  std::string partition_column = "";
 };
 
 struct StateTransition {

@@ -1,5 +1,6 @@
-// Catalog methods of the initial load: per-table plans of ctid page ranges and which of them are
-// copied. Their tables are created on first use, so older catalog files gain them unchanged.
+// Catalog methods of the initial load: per-table plans of ctid page ranges (or value ranges of a
+// column) and which of them are copied. Their tables are created on first use, and columns added
+// since are added to older files, so older catalog files gain them unchanged.
 #include "catalog/catalog.h"
 #include "catalog/sqlite_catalog_impl.h"
 #include "catalog/sqlite_statement.h"
@@ -19,6 +20,7 @@ CREATE TABLE IF NOT EXISTS snapshot_tables (
   source_table TEXT NOT NULL,
   filenode INTEGER NOT NULL,
   estimated_rows INTEGER NOT NULL,
+  partition_column TEXT NOT NULL DEFAULT '',
   PRIMARY KEY (pipe_id, source_schema, source_table)
 );
 CREATE TABLE IF NOT EXISTS snapshot_partitions (
@@ -35,8 +37,6 @@ CREATE TABLE IF NOT EXISTS snapshot_partitions (
 );
 )sql";
 
-void EnsureSchema(sqlite3* db) { Exec(db, kSnapshotSchema); }
-
 // Runs `body` in one write transaction.
 template <typename F>
 void InTransaction(sqlite3* db, F&& body) {
@@ -48,6 +48,24 @@ void InTransaction(sqlite3* db, F&& body) {
     sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);  // best effort: already failing
     throw;
   }
+}
+
+bool HasColumn(sqlite3* db, const std::string& table, const std::string& column) {
+  Statement info(db, "SELECT 1 FROM pragma_table_info(?) WHERE name = ?");
+  info.Bind(1, table).Bind(2, column);
+  return info.Step();
+}
+
+void EnsureSchema(sqlite3* db) {
+  Exec(db, kSnapshotSchema);
+  // Files written before value-range plans have snapshot_tables without partition_column (CREATE
+  // TABLE IF NOT EXISTS leaves them so): their plans are all ctid plans, hence DEFAULT ''.
+  // Checked again inside the write transaction: another process may have just added it.
+  if (HasColumn(db, "snapshot_tables", "partition_column")) return;
+  InTransaction(db, [&] {
+    if (!HasColumn(db, "snapshot_tables", "partition_column"))
+      Exec(db, "ALTER TABLE snapshot_tables ADD COLUMN partition_column TEXT NOT NULL DEFAULT ''");
+  });
 }
 
 // rows_copied and snapshot_done of one table, from its partitions.
@@ -81,12 +99,13 @@ void Catalog::PutSnapshotPlan(int64_t pipe_id, const SnapshotPlanRecord& plan) {
         .Run();
     Statement(db,
               "INSERT OR REPLACE INTO snapshot_tables (pipe_id, source_schema, source_table, "
-              "filenode, estimated_rows) VALUES (?, ?, ?, ?, ?)")
+              "filenode, estimated_rows, partition_column) VALUES (?, ?, ?, ?, ?, ?)")
         .Bind(1, pipe_id)
         .Bind(2, plan.source_schema)
         .Bind(3, plan.source_table)
         .Bind(4, static_cast<int64_t>(plan.filenode))
         .Bind(5, plan.estimated_rows)
+        .Bind(6, plan.partition_column)
         .Run();
     for (const SnapshotPartitionRecord& p : plan.partitions) {
       Statement(db,
@@ -113,7 +132,8 @@ std::optional<SnapshotPlanRecord> Catalog::SnapshotPlan(int64_t pipe_id,
   sqlite3* db = impl_->db;
   EnsureSchema(db);
   Statement table(db,
-                  "SELECT filenode, estimated_rows FROM snapshot_tables WHERE pipe_id = ? AND "
+                  "SELECT filenode, estimated_rows, partition_column FROM snapshot_tables WHERE "
+                  "pipe_id = ? AND "
                   "source_schema = ? AND source_table = ?");
   table.Bind(1, pipe_id).Bind(2, source_schema).Bind(3, source_table);
   if (!table.Step()) return std::nullopt;
@@ -122,6 +142,7 @@ std::optional<SnapshotPlanRecord> Catalog::SnapshotPlan(int64_t pipe_id,
   plan.source_table = source_table;
   plan.filenode = static_cast<uint64_t>(table.Int(0));
   plan.estimated_rows = table.Int(1);
+  plan.partition_column = table.Text(2);
   Statement parts(db,
                   "SELECT idx, first_page, end_page, done, rows, version FROM snapshot_partitions "
                   "WHERE pipe_id = ? AND source_schema = ? AND source_table = ? ORDER BY idx");

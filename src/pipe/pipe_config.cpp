@@ -78,7 +78,7 @@ std::vector<std::string> GetColumnNames(const json& obj, const std::string& fiel
 
 TableMapping ParseTable(const json& item, size_t index) {
   std::string where = "tables[" + std::to_string(index) + "]";
-  CheckKeys(item, where, {"source", "target", "exclude", "sorting_keys"});
+  CheckKeys(item, where, {"source", "target", "exclude", "sorting_keys", "partition_column"});
   std::string source = GetString(item, where + ".", "source", true);
   TableMapping t;
   auto dot = source.find('.');
@@ -97,6 +97,12 @@ TableMapping ParseTable(const json& item, size_t index) {
   for (const std::string& key : t.sorting_keys)
     if (std::find(t.exclude.begin(), t.exclude.end(), key) != t.exclude.end())
       Bad(where + ".sorting_keys", "\"" + key + "\" is excluded");
+  if (item.contains("partition_column")) {
+    t.partition_column = GetString(item, where + ".", "partition_column", true);
+    if (t.partition_column.empty()) Bad(where + ".partition_column", "must not be empty");
+    if (std::find(t.exclude.begin(), t.exclude.end(), t.partition_column) != t.exclude.end())
+      Bad(where + ".partition_column", "\"" + t.partition_column + "\" is excluded");
+  }
   return t;
 }
 
@@ -221,6 +227,7 @@ std::string PipeConfigToJson(const PipeConfig& c) {
     // Only when set, so definitions recorded before the field existed read back unchanged.
     if (!t.exclude.empty()) table["exclude"] = t.exclude;
     if (!t.sorting_keys.empty()) table["sorting_keys"] = t.sorting_keys;
+    if (!t.partition_column.empty()) table["partition_column"] = t.partition_column;
     tables.push_back(std::move(table));
   }
   json doc = {

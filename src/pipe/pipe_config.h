@@ -38,6 +38,11 @@ struct TableMapping {
   // The ClickHouse ORDER BY starts with these columns, in this order; the key columns not listed
   // follow (ReplacingMergeTree replaces rows by the whole ORDER BY tuple). Empty: the key alone.
   std::vector<std::string> sorting_keys;
+  // Initial load: split the table by value ranges of this integer column (smallint, integer,
+  // bigint) instead of ctid page ranges. Empty: ctid ranges where the server has TID range scans
+  // (a plain table on PostgreSQL 14+), else the first primary-key column if it is an integer,
+  // else one partition (see pipe/snapshot_plan.h).
+  std::string partition_column;
 };
 
 struct PipeConfig {
@@ -53,9 +58,9 @@ struct PipeConfig {
   // A batch is also pushed once its values reach this many bytes (PostgreSQL text form): with one
   // batch being written and one filling, this bounds CDC memory whatever the row width.
   int64_t pull_batch_bytes = kDefaultPullBatchBytes;
-  // Initial load (ClickPipes' names). A table is split into ctid page ranges of about this many
-  // rows (estimated from pg_class, never counted); each range is one COPY and one INSERT, and
-  // the unit a resumed load redoes.
+  // Initial load (ClickPipes' names). A table is split into ctid page ranges (or value ranges of
+  // TableMapping::partition_column) of about this many rows (estimated from pg_class, never
+  // counted); each range is one COPY and one INSERT, and the unit a resumed load redoes.
   int64_t snapshot_num_rows_per_partition = kDefaultRowsPerPartition;
   // Partitions of one table copied at once, each on its own PostgreSQL connection.
   int snapshot_max_parallel_workers = kDefaultParallelWorkers;

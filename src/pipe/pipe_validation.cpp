@@ -8,6 +8,7 @@
 #include "destination/clickhouse/sorting_key.h"
 #include "destination/clickhouse/type_mapping.h"
 #include "pipe/excluded_columns.h"
+#include "pipe/snapshot_plan.h"
 #include "source/postgres/replication_setup.h"
 #include "source/postgres/schema_reader.h"
 
@@ -30,7 +31,8 @@ void CheckSlot(PgConnection& pg, const PipeConfig& c, std::vector<std::string>& 
 }
 
 // Reads each table (exists, has a key, excluded columns exist and are not keys, sorting keys are
-// replicated NOT NULL columns) and maps each replicated column's type; collects the problems.
+// replicated NOT NULL columns, a partition_column is a replicated integer column) and maps each
+// replicated column's type; collects the problems.
 std::vector<SourceTable> CheckTables(PgConnection& pg, const std::optional<ServerCaps>& caps,
                                      const std::vector<TableMapping>& mappings,
                                      std::vector<std::string>& problems) {
@@ -42,6 +44,11 @@ std::vector<SourceTable> CheckTables(PgConnection& pg, const std::optional<Serve
           ExcludeColumns(ReadSourceTable(pg, m.source_schema, m.source_table), m.exclude);
       try {
         OrderByColumns(t, m.sorting_keys);
+      } catch (const PipeError& e) {
+        problems.push_back(e.what());
+      }
+      try {
+        if (!m.partition_column.empty()) CheckPartitionColumn(t, m.partition_column);
       } catch (const PipeError& e) {
         problems.push_back(e.what());
       }

@@ -1,4 +1,5 @@
-// Snapshot: the initial load, in parallel ctid partitions, resumable after a crash or a stop.
+// Snapshot: the initial load, in parallel partitions (ctid or value ranges, see snapshot_plan.h),
+// resumable after a crash or a stop.
 //
 // First run: a new slot exports a snapshot; its consistent point V0 becomes the pipe's snapshot
 // LSN and CDC checkpoint; every partition is copied under that snapshot with version V0.
@@ -16,9 +17,12 @@
 //    the same state. So the highest version is k's current state, deleted or not. This covers
 //    rows of a half-written partition (inserted at V0 before the crash, then recopied): such a
 //    row deleted before V1 is not in the recopy, but CDC writes its delete at Vd in (V0, V1).
-//  - If k did not change after V0, its tuple never moved (no UPDATE, and no rewrite: see
-//    snapshot_plan.h), so the partition holding its page under V0 holds it under V1 too, and
-//    whichever run copied that partition wrote k's current state.
+//  - If k did not change after V0, the same partition holds it under V0 and under V1, so
+//    whichever run copied that partition wrote k's current state. Ctid ranges: its tuple never
+//    moved (no UPDATE, and no rewrite: a rewritten table's ctid plan is dropped, see
+//    snapshot_plan.h). Value ranges: its row kept its value of the partition column (no UPDATE),
+//    and which range holds a value (NULL: the first) does not depend on storage, so rewrites do
+//    not matter.
 // Without CDC (snapshot_only) nothing would reconcile two snapshots, so an interrupted
 // snapshot_only load starts over.
 #include <spdlog/spdlog.h>

@@ -5,29 +5,74 @@
 #include <algorithm>
 #include <cmath>
 
+#include "common/error.h"
 #include "source/postgres/ctid_partitioner.h"
 #include "source/postgres/table_layout.h"
+#include "source/postgres/value_bounds.h"
+#include "source/postgres/value_partitioner.h"
 
 namespace pg2ch {
 namespace {
 
-SnapshotPlanRecord NewPlan(const SourceTable& source, const TableLayout& layout,
+const SourceColumn* FindColumn(const SourceTable& source, const std::string& name) {
+  for (const auto& c : source.columns)
+    if (c.name == name) return &c;
+  return nullptr;
+}
+
+// The partition_column the pipe file sets for `source`; "" when none.
+std::string ConfiguredColumn(const PipeConfig& config, const SourceTable& source) {
+  for (const TableMapping& m : config.tables)
+    if (m.source_schema == source.schema && m.source_table == source.name)
+      return m.partition_column;
+  return "";
+}
+
+// The column to split `source` by value ranges, or "" for ctid ranges (or one partition).
+std::string ChoosePartitionColumn(PgConnection& conn, const SourceTable& source,
+                                  const std::string& configured, const TableLayout& layout) {
+  if (!configured.empty()) {
+    CheckPartitionColumn(source, configured);
+    return configured;
+  }
+  if (layout.splittable) return "";
+  std::optional<std::string> key = PrimaryKeyFirstColumn(conn, source);
+  if (!key) return "";
+  const SourceColumn* c = FindColumn(source, *key);
+  return c != nullptr && IsIntegerPartitionType(c->type_oid) ? c->name : "";
+}
+
+void AddPartition(SnapshotPlanRecord& plan, int64_t first, int64_t end) {
+  SnapshotPartitionRecord p;
+  p.index = static_cast<int64_t>(plan.partitions.size());
+  p.first_page = first;
+  p.end_page = end;
+  plan.partitions.push_back(p);
+}
+
+SnapshotPlanRecord NewPlan(PgConnection& conn, const SourceTable& source,
+                           const std::string& configured, const TableLayout& layout, bool only,
                            int64_t rows_per_partition) {
-  std::vector<PageRange> ranges =
-      layout.splittable ? PlanPageRanges(layout.pages, layout.rows_per_page, rows_per_partition)
-                        : std::vector<PageRange>{PageRange{}};
   SnapshotPlanRecord plan;
   plan.source_schema = source.schema;
   plan.source_table = source.name;
   plan.filenode = layout.filenode;
   plan.estimated_rows = std::llround(layout.estimated_rows);
-  for (size_t i = 0; i < ranges.size(); ++i) {
-    SnapshotPartitionRecord p;
-    p.index = static_cast<int64_t>(i);
-    p.first_page = ranges[i].first_page;
-    p.end_page = ranges[i].end_page.value_or(-1);
-    plan.partitions.push_back(p);
+  plan.partition_column = ChoosePartitionColumn(conn, source, configured, layout);
+  if (!plan.partition_column.empty()) {
+    ValueBounds b = ReadValueBounds(conn, source, plan.partition_column, only);
+    std::vector<ValueRange> ranges =
+        PlanValueRanges(b.min, b.max, layout.estimated_rows, rows_per_partition);
+    // The open ends are implied by position (see SnapshotPartitionRecord); the bounds read are
+    // stored there anyway, for people reading the catalog.
+    for (const ValueRange& r : ranges)
+      AddPartition(plan, r.lower.value_or(b.min.value_or(0)), r.upper.value_or(b.max.value_or(0)));
+    return plan;
   }
+  std::vector<PageRange> ranges =
+      layout.splittable ? PlanPageRanges(layout.pages, layout.rows_per_page, rows_per_partition)
+                        : std::vector<PageRange>{PageRange{}};
+  for (const PageRange& r : ranges) AddPartition(plan, r.first_page, r.end_page.value_or(-1));
   return plan;
 }
 
@@ -36,7 +81,24 @@ bool AllDone(const SnapshotPlanRecord& plan) {
                      [](const SnapshotPartitionRecord& p) { return p.done; });
 }
 
+std::string SplitDescription(const SnapshotPlanRecord& plan, const TableLayout& layout) {
+  if (!plan.partition_column.empty()) return " by value ranges of " + plan.partition_column;
+  if (layout.splittable) return " by ctid ranges";
+  return " (not split: ctid ranges need a plain table on PostgreSQL 14+, and there is no integer "
+         "partition_column or first primary-key column)";
+}
+
 }  // namespace
+
+void CheckPartitionColumn(const SourceTable& source, const std::string& column) {
+  const SourceColumn* c = FindColumn(source, column);
+  if (c == nullptr)
+    ThrowFatal("table " + source.QualifiedName() + ": partition_column \"" + column +
+               "\" is not a replicated column");
+  if (!IsIntegerPartitionType(c->type_oid))
+    ThrowFatal("table " + source.QualifiedName() + ": partition_column \"" + column + "\" is " +
+               c->type_name + "; it must be smallint, integer or bigint");
+}
 
 std::vector<size_t> TableJob::Pending() const {
   std::vector<size_t> out;
@@ -46,6 +108,14 @@ std::vector<size_t> TableJob::Pending() const {
 }
 
 CopyScope TableJob::Scope(const SnapshotPartitionRecord& partition) const {
+  if (!plan.partition_column.empty()) {
+    ValueRange range;
+    if (partition.index > 0) range.lower = partition.first_page;
+    if (partition.index + 1 < static_cast<int64_t>(plan.partitions.size()))
+      range.upper = partition.end_page;
+    return CopyScope{only, ValueRangeCondition(plan.partition_column, range,
+                                               partition.index == 0 && first_takes_nulls)};
+  }
   PageRange range{partition.first_page, std::nullopt};
   if (partition.end_page >= 0) range.end_page = partition.end_page;
   return CopyScope{only, CtidRangeCondition(range)};
@@ -61,7 +131,8 @@ std::vector<TableJob> PrepareSnapshotPlans(PgConnection& conn, PipeContext& ctx,
     job.only = layout.relkind == 'r';
     std::optional<SnapshotPlanRecord> kept;
     if (resume) kept = ctx.catalog.SnapshotPlan(ctx.pipe_id, source.schema, source.name);
-    if (kept && !AllDone(*kept) && kept->filenode != layout.filenode) {
+    if (kept && kept->partition_column.empty() && !AllDone(*kept) &&
+        kept->filenode != layout.filenode) {
       // Rows moved to other pages: a done range no longer tells which rows it holds. Copying
       // everything again under the new snapshot is correct (see snapshot_phase.cpp).
       spdlog::warn(
@@ -73,13 +144,17 @@ std::vector<TableJob> PrepareSnapshotPlans(PgConnection& conn, PipeContext& ctx,
     if (kept) {
       job.plan = std::move(*kept);
     } else {
-      job.plan = NewPlan(source, layout, ctx.config.snapshot_num_rows_per_partition);
+      job.plan = NewPlan(conn, source, ConfiguredColumn(ctx.config, source), layout, job.only,
+                         ctx.config.snapshot_num_rows_per_partition);
       ctx.catalog.PutSnapshotPlan(ctx.pipe_id, job.plan);
       spdlog::info("pipe {}: table {}: ~{} rows in {} pages, {} partition(s){}", ctx.config.name,
                    source.QualifiedName(), job.plan.estimated_rows, layout.pages,
-                   job.plan.partitions.size(),
-                   layout.splittable ? "" : " (not split: needs a plain table on PostgreSQL 14+)");
+                   job.plan.partitions.size(), SplitDescription(job.plan, layout));
     }
+    // A column not replicated (or unknown) is taken as nullable: an extra IS NULL never loses
+    // a row.
+    const SourceColumn* c = FindColumn(source, job.plan.partition_column);
+    job.first_takes_nulls = c == nullptr || c->nullable;
     jobs.push_back(std::move(job));
   }
   return jobs;

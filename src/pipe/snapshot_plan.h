@@ -1,8 +1,15 @@
-// The initial load's plan: each table of the pipe split into ctid page ranges (partitions),
-// recorded in the catalog with which ones are copied, so that a restarted load redoes only the
-// rest. Plans are made once, under the first snapshot, and kept: the same ranges mean the same
-// rows later only while the table keeps its heap file, so a table rewritten meanwhile (VACUUM
-// FULL, CLUSTER, TRUNCATE) with partitions left to copy is planned and copied again in full.
+// The initial load's plan: each table of the pipe split into partitions, recorded in the catalog
+// with which ones are copied, so that a restarted load redoes only the rest. A partition is
+//  - a ctid page range (ctid_partitioner.h) on a plain table of PostgreSQL 14+, unless the table
+//    mapping names a partition_column;
+//  - else a range of an integer column's values (value_partitioner.h): the configured
+//    partition_column, or the first primary-key column if it is an integer;
+//  - else the whole table, as one partition.
+// Plans are made once, under the first snapshot, and kept (with the column they split by, so a
+// later change of the setting leaves a started load alone). The same page ranges mean the same
+// rows later only while the table keeps its heap file, so a ctid plan of a table rewritten
+// meanwhile (VACUUM FULL, CLUSTER, TRUNCATE) with partitions left to copy is planned and copied
+// again in full; value ranges hold the same rows whatever the storage, and stay.
 #pragma once
 
 #include <vector>
@@ -17,12 +24,18 @@ namespace pg2ch {
 struct TableJob {
   size_t table = 0;   // index in PipeContext::tables
   bool only = false;  // COPY ... FROM ONLY (plain tables; see CopyScope)
+  // Value plans: the first partition also copies the column's NULLs (false when NOT NULL).
+  bool first_takes_nulls = true;
   SnapshotPlanRecord plan;
 
   // Indexes (into plan.partitions) of the partitions still to copy.
   std::vector<size_t> Pending() const;
   CopyScope Scope(const SnapshotPartitionRecord& partition) const;
 };
+
+// Throws PipeError(kFatal) unless `column` is a replicated smallint, integer or bigint column of
+// `source`: what a configured partition_column must be.
+void CheckPartitionColumn(const SourceTable& source, const std::string& column);
 
 // Runs on the coordinator's connection, inside the snapshot transaction that holds the tables'
 // locks. `resume`: keep the plans in the catalog where still valid; else plan every table anew

@@ -6,9 +6,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include "catalog/catalog.h"
@@ -146,6 +148,19 @@ void ExpectOnlyUnfinishedPartitionsRedone(const TestDatabases& dbs, const Progre
   }
 }
 
+// Names `column` as the partition_column of `source` in the pipe file WritePipe wrote.
+void SetPartitionColumn(const PipeFiles& files, const std::string& source,
+                        const std::string& column) {
+  std::stringstream text;
+  text << std::ifstream(files.pipe).rdbuf();
+  std::string s = text.str();
+  const std::string entry = "\"source\": \"" + source + "\"";
+  auto at = s.find(entry);
+  ASSERT_NE(at, std::string::npos) << s;
+  s.insert(at + entry.size(), ", \"partition_column\": \"" + column + "\"");
+  std::ofstream(files.pipe) << s;
+}
+
 class SnapshotResume : public EngineTest {};
 
 TEST_P(SnapshotResume, KillNineMidSnapshotRedoesOnlyUnfinishedPartitionsUnderConcurrentWrites) {
@@ -280,6 +295,106 @@ TEST_P(SnapshotResume, TableRewrittenWhileStoppedIsCopiedAgainInFull) {
   Progress after = ReadProgress(files, pipe, {"r"});
   for (const auto& p : after.plans.at("r").partitions)
     EXPECT_GT(p.version, before.snapshot_lsn) << "partition " << p.index << " kept old rows";
+}
+
+// partition_column: value ranges of a nullable column with negative values and NULLs, copied by
+// two workers; every row lands in exactly one partition.
+TEST_P(SnapshotResume, PartitionColumnSplitsByValueRangesCoveringNulls) {
+  TestDatabases dbs = NewDatabases("valrange");
+  const std::string pipe = PipeName("valrange");
+  const int rows = 60000;
+  PgExec(dbs.pg,
+         "CREATE TABLE vr (id bigint PRIMARY KEY, v text NOT NULL, n int NOT NULL, k int);"
+         "INSERT INTO vr SELECT g, md5(g::text), 0, CASE WHEN g % 10 = 0 THEN NULL "
+         "ELSE g - 30000 END FROM generate_series(1, " +
+             std::to_string(rows) + ") g");
+  PipeFiles files = WritePipe(dbs, pipe, {"public.vr"},
+                              "\"snapshot_num_rows_per_partition\": 6000, "
+                              "\"snapshot_max_parallel_workers\": 2");
+  SetPartitionColumn(files, "public.vr", "k");
+  auto run = StartPg2ch(files);
+  ASSERT_TRUE(WaitForState(files, pipe, PipeState::kRunning, 120)) << run->Output();
+  EXPECT_EQ(WaitForEqual(dbs, "vr", "vr", Columns(), "id", 120), "") << run->Output();
+  EXPECT_NE(run->Output().find("by value ranges of k"), std::string::npos) << run->Output();
+  EXPECT_NE(run->Output().find("with 2 worker(s)"), std::string::npos) << run->Output();
+  run->Signal(SIGTERM);
+  EXPECT_EQ(run->Wait(30), 0) << run->Output();
+  const auto& plan = ReadProgress(files, pipe, {"vr"}).plans.at("vr");
+  EXPECT_EQ(plan.partition_column, "k");
+  EXPECT_GE(plan.partitions.size(), 5u);
+  int64_t copied = 0;
+  for (const auto& p : plan.partitions) copied += p.rows;
+  EXPECT_EQ(copied, rows) << "a row was copied twice or not at all";
+  EXPECT_EQ(Ch(dbs, "SELECT count() FROM `" + dbs.ch.database + "`.`vr` FINAL"),
+            std::to_string(rows));
+}
+
+// No ctid ranges for a partitioned table: it is split by its integer primary key, unasked.
+TEST_P(SnapshotResume, PartitionedTableSplitsByValueRangesOfItsPrimaryKey) {
+  TestDatabases dbs = NewDatabases("valauto");
+  const std::string pipe = PipeName("valauto");
+  const int rows = 40000;
+  PgExec(dbs.pg,
+         "CREATE TABLE pt (id bigint PRIMARY KEY, v text NOT NULL, n int NOT NULL) "
+         "PARTITION BY RANGE (id);"
+         "CREATE TABLE pt_low PARTITION OF pt FOR VALUES FROM (MINVALUE) TO (20000);"
+         "CREATE TABLE pt_high PARTITION OF pt FOR VALUES FROM (20000) TO (MAXVALUE);"
+         "INSERT INTO pt SELECT g, md5(g::text), 0 FROM generate_series(1, " +
+             std::to_string(rows) + ") g; ANALYZE pt");
+  PipeFiles files = WritePipe(dbs, pipe, {"public.pt"},
+                              "\"snapshot_num_rows_per_partition\": 5000, "
+                              "\"snapshot_max_parallel_workers\": 2");
+  auto run = StartPg2ch(files);
+  ASSERT_TRUE(WaitForState(files, pipe, PipeState::kRunning, 120)) << run->Output();
+  EXPECT_EQ(WaitForEqual(dbs, "pt", "pt", Columns(), "id", 120), "") << run->Output();
+  run->Signal(SIGTERM);
+  EXPECT_EQ(run->Wait(30), 0) << run->Output();
+  const auto& plan = ReadProgress(files, pipe, {"pt"}).plans.at("pt");
+  EXPECT_EQ(plan.partition_column, "id") << run->Output();
+  EXPECT_EQ(plan.partitions.size(), 8u) << run->Output();
+  int64_t copied = 0;
+  for (const auto& p : plan.partitions) copied += p.rows;
+  EXPECT_EQ(copied, rows);
+}
+
+// A value-range load killed midway resumes with only its unfinished ranges, even after the table
+// was rewritten (value ranges do not depend on where tuples lie), under concurrent writes.
+TEST_P(SnapshotResume, KillNineMidValueRangeLoadRedoesOnlyUnfinishedPartitionsAfterRewrite) {
+  TestDatabases dbs = NewDatabases("valresume");
+  const std::string pipe = PipeName("valresume");
+  const int rows = 200000;
+  CreateTable(dbs, "vbig", rows);
+  PipeFiles files =
+      WritePipe(dbs, pipe, {"public.vbig"},
+                "\"snapshot_num_rows_per_partition\": 3000, "
+                "\"snapshot_max_parallel_workers\": 2, \"sync_interval_seconds\": 0.2");
+  SetPartitionColumn(files, "public.vbig", "id");
+  WriteLoad load(dbs.pg, "vbig", rows);
+  auto first = StartPg2ch(files);
+  WaitForPartitions(files, pipe, {"vbig"}, 6);
+  first->Signal(SIGKILL);
+  ASSERT_EQ(first->Wait(10), 128 + SIGKILL);
+  Progress before = ReadProgress(files, pipe, {"vbig"});
+  StopMerges(dbs, "vbig");
+  ASSERT_EQ(before.plans.at("vbig").partition_column, "id");
+  ASSERT_GE(before.Done(), 6u) << first->Output();
+  ASSERT_LT(before.Done(), before.Total()) << "the load finished before the kill";
+  PgExec(dbs.pg, "VACUUM FULL vbig");
+
+  auto second = StartPg2ch(files);
+  ASSERT_TRUE(WaitForState(files, pipe, PipeState::kRunning, 120)) << second->Output();
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  load.Stop();
+  EXPECT_GT(load.transactions(), 10);
+  EXPECT_EQ(WaitForEqual(dbs, "vbig", "vbig", Columns(), "id", 120), "") << second->Output();
+  EXPECT_EQ(second->Output().find("was rewritten"), std::string::npos) << second->Output();
+  EXPECT_NE(second->Output().find("copying " + std::to_string(before.Total() - before.Done()) +
+                                  " partition(s)"),
+            std::string::npos)
+      << second->Output();
+  second->Signal(SIGTERM);
+  EXPECT_EQ(second->Wait(30), 0) << second->Output();
+  ExpectOnlyUnfinishedPartitionsRedone(dbs, before, ReadProgress(files, pipe, {"vbig"}));
 }
 
 PG2CH_INSTANTIATE_ENGINE_TESTS(SnapshotResume);

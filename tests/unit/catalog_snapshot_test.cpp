@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -74,6 +75,52 @@ TEST_F(CatalogSnapshotTest, ReplacingAPlanForgetsItsProgressAndResetForgetsAll) 
   EXPECT_EQ(catalog_->Tables(pipe_).at(0).rows_copied, 0);
   catalog_->ResetSnapshotPlans(pipe_);
   EXPECT_FALSE(catalog_->SnapshotPlan(pipe_, "public", "t").has_value());
+}
+
+TEST_F(CatalogSnapshotTest, ValuePlansKeepTheirColumn) {
+  SnapshotPlanRecord plan = Plan(3);
+  plan.partition_column = "id";
+  plan.partitions[0].first_page = -5;  // any int64 is a bound of a value range
+  catalog_->PutSnapshotPlan(pipe_, plan);
+  auto read = catalog_->SnapshotPlan(pipe_, "public", "t");
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->partition_column, "id");
+  EXPECT_EQ(read->partitions[0].first_page, -5);
+  plan.partition_column = "";
+  catalog_->PutSnapshotPlan(pipe_, plan);
+  EXPECT_EQ(catalog_->SnapshotPlan(pipe_, "public", "t")->partition_column, "");
+}
+
+// A catalog file written before value plans: snapshot_tables without partition_column. Its
+// plans read back as ctid plans, and new plans can record a column.
+TEST_F(CatalogSnapshotTest, OlderFilesGainThePartitionColumn) {
+  catalog_.reset();
+  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path_ + suffix).c_str());
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "CREATE TABLE snapshot_tables (pipe_id INTEGER NOT NULL, source_schema "
+                           "TEXT NOT NULL, source_table TEXT NOT NULL, filenode INTEGER NOT NULL, "
+                           "estimated_rows INTEGER NOT NULL, PRIMARY KEY (pipe_id, "
+                           "source_schema, source_table));"
+                           "INSERT INTO snapshot_tables VALUES (1, 'public', 't', 77, 10);",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  catalog_ = std::make_unique<Catalog>(path_);
+  pipe_ = catalog_->CreatePipe("p", "{}").id;
+  ASSERT_EQ(pipe_, 1);
+  catalog_->PutTable(pipe_, {"public", "t", "t", "{}", false, 0});
+  auto old = catalog_->SnapshotPlan(pipe_, "public", "t");
+  ASSERT_TRUE(old);
+  EXPECT_EQ(old->filenode, 77u);
+  EXPECT_EQ(old->partition_column, "");
+  SnapshotPlanRecord plan = Plan(2);
+  plan.partition_column = "id";
+  catalog_->PutSnapshotPlan(pipe_, plan);
+  EXPECT_EQ(catalog_->SnapshotPlan(pipe_, "public", "t")->partition_column, "id");
 }
 
 TEST_F(CatalogSnapshotTest, MarkingAnUnknownPartitionFails) {

@@ -163,6 +163,27 @@ TEST(PipeConfig, SortingKeysParseValidateAndRoundTrip) {
   ExpectError(with("\"sorting_key\": [\"a\"]"), "tables[1].sorting_key: unknown field");
 }
 
+TEST(PipeConfig, PartitionColumnParsesValidatesAndRoundTrips) {
+  const std::string items = "\"target\": \"items_ch\"";
+  auto with = [&](const std::string& fields) {
+    std::string s = kMinimal;
+    s.replace(s.find(items), items.size(), items + ", " + fields);
+    return s;
+  };
+  PipeConfig c = ParsePipeConfig(with("\"partition_column\": \"item_id\""));
+  EXPECT_EQ(c.tables[0].partition_column, "");
+  EXPECT_EQ(c.tables[1].partition_column, "item_id");
+  EXPECT_EQ(ParsePipeConfig(PipeConfigToJson(c)).tables[1].partition_column, "item_id");
+  // Not written when absent: definitions recorded before the setting keep their text.
+  EXPECT_EQ(PipeConfigToJson(ParsePipeConfig(kMinimal)).find("partition_column"),
+            std::string::npos);
+
+  ExpectError(with("\"partition_column\": 3"), "tables[1].partition_column: must be a string");
+  ExpectError(with("\"partition_column\": \"\""), "tables[1].partition_column: must not be empty");
+  ExpectError(with("\"exclude\": [\"a\"], \"partition_column\": \"a\""),
+              "tables[1].partition_column: \"a\" is excluded");
+}
+
 TEST(PipeConfig, SpillThresholdDefaultsValidatesAndRoundTrips) {
   PipeConfig c = ParsePipeConfig(kMinimal);
   EXPECT_EQ(c.spill_threshold_changes, 100000);
