@@ -369,7 +369,7 @@ TEST_P(SnapshotResume, KillNineMidValueRangeLoadRedoesOnlyUnfinishedPartitionsAf
                 "\"snapshot_num_rows_per_partition\": 3000, "
                 "\"snapshot_max_parallel_workers\": 2, \"sync_interval_seconds\": 0.2");
   SetPartitionColumn(files, "public.vbig", "id");
-  WriteLoad load(dbs.pg, "vbig", rows);
+  BackgroundWrites load = WriteLoad(dbs.pg, "vbig", rows);
   auto first = StartPg2ch(files);
   WaitForPartitions(files, pipe, {"vbig"}, 6);
   first->Signal(SIGKILL);
@@ -385,7 +385,7 @@ TEST_P(SnapshotResume, KillNineMidValueRangeLoadRedoesOnlyUnfinishedPartitionsAf
   ASSERT_TRUE(WaitForState(files, pipe, PipeState::kRunning, 120)) << second->Output();
   std::this_thread::sleep_for(std::chrono::seconds(1));
   load.Stop();
-  EXPECT_GT(load.transactions(), 10);
+  EXPECT_GT(load.statements(), 10);
   EXPECT_EQ(WaitForEqual(dbs, "vbig", "vbig", Columns(), "id", 120), "") << second->Output();
   EXPECT_EQ(second->Output().find("was rewritten"), std::string::npos) << second->Output();
   EXPECT_NE(second->Output().find("copying " + std::to_string(before.Total() - before.Done()) +
