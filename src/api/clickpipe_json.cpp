@@ -151,6 +151,17 @@ PipeConfig Parse(const json& pipe) {
   }
 }
 
+// One table's part of the pipe's state: while the pipe runs, a table still loading is in
+// Snapshot (also when it was added to a Running pipe) and a loaded one Running (or Completed);
+// otherwise the pipe's state is every table's.
+std::string TableState(PipeState pipe, ReplicationMode mode, bool loaded) {
+  if (pipe != PipeState::kSnapshot && pipe != PipeState::kRunning && pipe != PipeState::kCompleted)
+    return std::string(StateName(pipe));
+  if (!loaded && mode != ReplicationMode::kCdcOnly) return "Snapshot";
+  if (mode == ReplicationMode::kSnapshotOnly) return loaded ? "Completed" : "Snapshot";
+  return "Running";
+}
+
 }  // namespace
 
 PipeConfig ClickPipeToConfig(const json& body, const DestinationDefaults& defaults) {
@@ -278,6 +289,7 @@ json RenderPipe(const PipeView& v) {
   for (const auto& t : v.tables)
     tables.push_back({{"source", t.source_schema + "." + t.source_table},
                       {"target", t.target_table},
+                      {"state", TableState(v.record.state, c.mode, t.snapshot_done)},
                       {"snapshotDone", t.snapshot_done},
                       {"rowsCopied", t.rows_copied}});
   json out = {

@@ -68,6 +68,7 @@ json Schemas() {
                          {"destination", destination},
                          {"tables", ArrayOf(Obj({{"source", Str()},
                                                  {"target", Str()},
+                                                 {"state", states},
                                                  {"snapshotDone", {{"type", "boolean"}}},
                                                  {"rowsCopied", Int()}}))},
                          {"lastError", {{"type", "string"}, {"nullable", true}}},

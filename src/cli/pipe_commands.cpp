@@ -77,8 +77,9 @@ void PrintPipe(const json& p) {
             << Text(p["cdcChangesApplied"]) << " changes applied\n";
   if (!p["lastError"].is_null()) std::cout << "error:       " << Text(p["lastError"]) << "\n";
   for (const auto& t : p["tables"])
-    std::cout << "table:       " << Text(t["source"]) << " -> " << Text(t["target"])
-              << "  snapshot " << (t["snapshotDone"].get<bool>() ? "done" : "pending") << ", "
+    std::cout << "table:       " << Text(t["source"]) << " -> " << Text(t["target"]) << "  "
+              << Text(t["state"]) << ", snapshot "
+              << (t["snapshotDone"].get<bool>() ? "done" : "pending") << ", "
               << Text(t["rowsCopied"]) << " rows\n";
 }
 

@@ -95,7 +95,11 @@ TEST_P(ServerTables, AddedTableLoadsWhileCdcFlowsThenATableIsRemoved) {
   std::this_thread::sleep_for(std::chrono::seconds(1));
   on_a.Stop();
   EXPECT_EQ(WaitForEqual(dbs, "a", "a", Columns(), "id", 60), "") << server.Log();
-  EXPECT_EQ(server.Call("GET", path).body["state"], "Snapshot");
+  json during = server.Call("GET", path).body;
+  EXPECT_EQ(during["state"], "Snapshot");
+  ASSERT_EQ(during["tables"].size(), 2u) << during.dump();
+  EXPECT_EQ(during["tables"][0]["state"], "Running") << during.dump();   // a: CDC goes on
+  EXPECT_EQ(during["tables"][1]["state"], "Snapshot") << during.dump();  // b: loading
 
   // Changes to b before and during its load: applied once b is loaded, unchanged TOAST too.
   PgExec(dbs.pg,
@@ -131,6 +135,7 @@ TEST_P(ServerTables, AddedTableLoadsWhileCdcFlowsThenATableIsRemoved) {
   auto pipe = server.Call("GET", path).body;
   ASSERT_EQ(pipe["tables"].size(), 1u) << pipe.dump();
   EXPECT_EQ(pipe["tables"][0]["target"], "b_copy");
+  EXPECT_EQ(pipe["tables"][0]["state"], "Running");
   states = StatesOf(server.Call("GET", path + "/history"));
   tail.assign(states.end() - 3, states.end());
   EXPECT_EQ(tail, (std::vector<std::string>{"Running", "Modifying", "Running"}));
