@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Initial-load benchmark (issue #5). For each table shape (narrow: 4 columns; wide: 20 columns
+# Initial-load benchmark (issue #5). For each table shape (narrow: 4 columns; narrowf: the same
+# with double precision instead of numeric, so pg2ch loads it with binary COPY; wide: 20 columns
 # with text and numeric) and size (default 1M and 10M rows), in one run on the same servers:
 #   copy     COPY t TO STDOUT into /dev/null       (the source's limit)
 #   shell    psql "\copy t to stdout" | clickhouse-client "INSERT ... FORMAT TabSeparated"
@@ -34,6 +35,13 @@ create_table() {  # shape rows
                INSERT INTO $t SELECT g, g % 1000, md5(g::text) || '-label', g * 0.01
                FROM generate_series(1, $2) g"
       ch "CREATE TABLE shell.$t (id Int64, n Int32, label String, amount Decimal(12,2))
+          ENGINE = MergeTree ORDER BY id" ;;
+    narrowf)
+      psql -c "CREATE TABLE $t (id bigint PRIMARY KEY, n integer NOT NULL, label text NOT NULL,
+                 amount double precision NOT NULL);
+               INSERT INTO $t SELECT g, g % 1000, md5(g::text) || '-label', g * 0.01
+               FROM generate_series(1, $2) g"
+      ch "CREATE TABLE shell.$t (id Int64, n Int32, label String, amount Float64)
           ENGINE = MergeTree ORDER BY id" ;;
     wide)
       psql -c "CREATE TABLE $t (id bigint PRIMARY KEY, a1 integer, a2 integer, a3 bigint,

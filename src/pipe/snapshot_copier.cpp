@@ -125,17 +125,29 @@ class Worker {
     const TableJob& job = jobs_[a.table];
     const SourceTable& source = ctx_.tables[job.table].source;
     uint64_t ticks = 0;
-    uint64_t rows = CopyTable(
-        pg, source,
-        [&](const Row& row) {
-          writer.Append(row);
-          if (++ticks == kRowsPerTick) {
-            progress_.AddRows(a.table, ticks);
-            ticks = 0;
-            if (shared_.cancelled.load(std::memory_order_relaxed)) throw Stopped{};
-          }
-        },
-        job.Scope(job.plan.partitions[a.partition]));
+    auto tick = [&] {
+      if (++ticks == kRowsPerTick) {
+        progress_.AddRows(a.table, ticks);
+        ticks = 0;
+        if (shared_.cancelled.load(std::memory_order_relaxed)) throw Stopped{};
+      }
+    };
+    CopyScope scope = job.Scope(job.plan.partitions[a.partition]);
+    uint64_t rows = codecs_.at(a.table).binary_copy()
+                        ? CopyTableBinary(
+                              pg, source,
+                              [&](std::span<const BinaryField> fields) {
+                                writer.AppendBinary(fields);
+                                tick();
+                              },
+                              scope)
+                        : CopyTable(
+                              pg, source,
+                              [&](const Row& row) {
+                                writer.Append(row);
+                                tick();
+                              },
+                              scope);
     progress_.AddRows(a.table, ticks);
     return static_cast<int64_t>(rows);
   }
@@ -173,8 +185,19 @@ bool CopySnapshotPartitions(PipeContext& ctx, const std::vector<TableJob>& jobs,
   std::map<size_t, TableCodec> codecs;
   {
     ClickHouseClient ch(cfg.destination);
-    for (size_t j = 0; j < jobs.size(); ++j)
-      codecs.try_emplace(j, ctx.tables[jobs[j].table], ch.Caps());
+    for (size_t j = 0; j < jobs.size(); ++j) {
+      const TableCodec& codec =
+          codecs.try_emplace(j, ctx.tables[jobs[j].table], ch.Caps()).first->second;
+      // Binary COPY skips parsing text twice; only exact conversions qualify (pg_binary_encoder.h).
+      if (codec.binary_copy()) {
+        spdlog::info("pipe {}: table {} is copied with binary COPY", cfg.name,
+                     codec.source().QualifiedName());
+      } else {
+        spdlog::info(
+            "pipe {}: table {} is copied with text COPY: column {} has no binary conversion",
+            cfg.name, codec.source().QualifiedName(), codec.text_copy_reason());
+      }
+    }
   }
 
   size_t workers =

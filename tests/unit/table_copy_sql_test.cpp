@@ -26,5 +26,11 @@ TEST(TableCopySql, WholeTableWithoutCondition) {
             "COPY (SELECT \"id\", \"note\" FROM \"public\".\"Orders\") TO STDOUT");
 }
 
+TEST(TableCopySql, BinaryFormat) {
+  EXPECT_EQ(CopySql(Table(), {}, true),
+            "COPY (SELECT \"id\", \"note\" FROM \"public\".\"Orders\") TO STDOUT (FORMAT "
+            "binary)");
+}
+
 }  // namespace
 }  // namespace pg2ch

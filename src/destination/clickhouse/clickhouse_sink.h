@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "core/binary_field.h"
 #include "core/change.h"
 #include "core/table_schema.h"
 #include "destination/clickhouse/http_client.h"
@@ -61,6 +62,8 @@ class ClickHouseSink {
    public:
     virtual ~SnapshotWriter() = default;
     virtual void Append(const Row& row) = 0;
+    // A row read with binary COPY; only for tables whose codec has binary_copy().
+    virtual void AppendBinary(std::span<const BinaryField> fields) = 0;
     virtual void Finish() = 0;
     virtual uint64_t rows() const = 0;
   };

@@ -32,6 +32,12 @@ class StreamingSnapshotWriter : public ClickHouseSink::SnapshotWriter {
     if (block_.size() >= block_bytes_) Ship();
   }
 
+  void AppendBinary(std::span<const BinaryField> fields) override {
+    codec_.EncodeBinaryRow(fields, version_, block_);
+    ++rows_;
+    if (block_.size() >= block_bytes_) Ship();
+  }
+
   void Finish() override {
     if (!block_.empty()) Ship();
     EndRequest();

@@ -12,6 +12,10 @@ TableCodec::TableCodec(DestinationTable table, const ServerCaps& caps) : table_(
   for (size_t i = 0; i < table_.source.columns.size(); ++i) {
     const SourceColumn& column = table_.source.columns[i];
     types_.push_back(MapColumnType(name, column, caps));
+    binary_.push_back(BinaryConversionFor(column, types_.back()));
+    if (binary_.back() == BinaryConversion::kNone && text_copy_reason_.empty())
+      text_copy_reason_ =
+          column.name + " (" + column.type_name + " as " + types_.back().Sql() + ")";
     if (!column.is_key) continue;
     if (types_.back().nullable) {
       ThrowFatal("table " + name + " key column " + column.name +
@@ -96,6 +100,26 @@ void TableCodec::EncodeRow(const Row& row, uint64_t version, std::string& out,
         continue;
       }
       WithColumn(i, [&] { EncodeCell(types_[i], row[i], out); });
+    }
+  } catch (...) {
+    out.resize(start);  // a half-written row would corrupt every row after it
+    throw;
+  }
+  AppendUInt8(0, out);
+  AppendUInt64(version, out);
+}
+
+void TableCodec::EncodeBinaryRow(std::span<const BinaryField> fields, uint64_t version,
+                                 std::string& out) const {
+  if (!binary_copy()) ThrowFatal("internal error: binary row for text-only table " + table_sql_);
+  if (fields.size() != types_.size()) {
+    ThrowFatal("table " + table_.source.QualifiedName() + " has " + std::to_string(types_.size()) +
+               " columns but a binary COPY row carried " + std::to_string(fields.size()));
+  }
+  const size_t start = out.size();
+  try {
+    for (size_t i = 0; i < fields.size(); ++i) {
+      WithColumn(i, [&] { EncodeBinaryField(binary_[i], types_[i], fields[i], out); });
     }
   } catch (...) {
     out.resize(start);  // a half-written row would corrupt every row after it

@@ -11,12 +11,15 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/binary_field.h"
 #include "core/change.h"
 #include "destination/clickhouse/clickhouse_sink.h"
+#include "destination/clickhouse/pg_binary_encoder.h"
 #include "destination/clickhouse/server_caps.h"
 #include "destination/clickhouse/type_mapping.h"
 
@@ -60,6 +63,17 @@ class TableCodec {
   // Throws PipeError(kFatal) unless `row` has one cell per column.
   void CheckWidth(const Row& row) const;
 
+  // Whether every column has an exact binary COPY conversion for this server
+  // (pg_binary_encoder.h): then the snapshot reads the table with binary COPY.
+  bool binary_copy() const { return text_copy_reason_.empty(); }
+  // Why the table stays on text COPY (its first column without a binary conversion, with its
+  // types), "" when binary_copy(); for logs.
+  const std::string& text_copy_reason() const { return text_copy_reason_; }
+  // EncodeRow for a row read with binary COPY (one field per column); needs binary_copy().
+  // On any error nothing is appended.
+  void EncodeBinaryRow(std::span<const BinaryField> fields, uint64_t version,
+                       std::string& out) const;
+
  private:
   // Runs `encode` for column `index`, prefixing any error with table and column.
   template <typename F>
@@ -73,6 +87,8 @@ class TableCodec {
   std::vector<bool> in_order_by_;
   std::string table_sql_;
   std::string insert_sql_;
+  std::vector<BinaryConversion> binary_;
+  std::string text_copy_reason_;
 };
 
 }  // namespace pg2ch

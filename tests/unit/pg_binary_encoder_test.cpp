@@ -1,0 +1,173 @@
+// Binary COPY values -> RowBinary, checked against the text path: for each value, the bytes
+// EncodeBinaryField writes from PostgreSQL's send format must equal those EncodeValue writes
+// from its text form. Edge values include the clamping bounds of dates and timestamps.
+#include "destination/clickhouse/pg_binary_encoder.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "common/error.h"
+#include "destination/clickhouse/row_binary_encoder.h"
+
+namespace pg2ch {
+namespace {
+
+const ServerCaps kModern = ServerCaps::FromVersion("26.7.2.1");
+const ServerCaps kOld = ServerCaps::FromVersion("18.16.1");
+
+SourceColumn Column(uint32_t oid, bool nullable = false, uint32_t element_oid = 0) {
+  SourceColumn c;
+  c.name = "c";
+  c.type_oid = oid;
+  c.element_oid = element_oid;
+  c.nullable = nullable;
+  c.typmod = -1;
+  return c;
+}
+
+std::vector<uint8_t> BigEndian(uint64_t v, int size) {
+  std::vector<uint8_t> b;
+  for (int i = size - 1; i >= 0; --i) b.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  return b;
+}
+
+template <typename F, typename Bits>
+std::vector<uint8_t> FloatBytes(F value) {
+  Bits bits;
+  std::memcpy(&bits, &value, sizeof bits);
+  return BigEndian(bits, sizeof bits);
+}
+
+std::vector<uint8_t> Raw(std::string_view s) { return {s.begin(), s.end()}; }
+
+// Binary and text paths for one non-NULL value of a column of `oid` on a modern server.
+void ExpectSame(uint32_t oid, const std::vector<uint8_t>& binary, std::string_view text,
+                bool nullable = false) {
+  SourceColumn column = Column(oid, nullable);
+  ChType type = MapColumnType("t", column, kModern);
+  BinaryConversion conversion = BinaryConversionFor(column, type);
+  ASSERT_NE(conversion, BinaryConversion::kNone) << oid;
+  std::string from_binary, from_text;
+  EncodeBinaryField(conversion, type,
+                    BinaryField{binary.data(), static_cast<int32_t>(binary.size())}, from_binary);
+  EncodeValue(type, text, from_text);
+  EXPECT_EQ(from_binary, from_text) << "oid " << oid << " value " << text;
+}
+
+TEST(PgBinaryEncoder, IntegersMatchTheTextPath) {
+  ExpectSame(pg_oid::kInt2, BigEndian(0x8000, 2), "-32768");
+  ExpectSame(pg_oid::kInt2, BigEndian(0x7fff, 2), "32767");
+  ExpectSame(pg_oid::kInt4, BigEndian(0x80000000, 4), "-2147483648");
+  ExpectSame(pg_oid::kInt4, BigEndian(1, 4), "1", true);
+  ExpectSame(pg_oid::kInt8, BigEndian(0x8000000000000000, 8), "-9223372036854775808");
+  ExpectSame(pg_oid::kInt8, BigEndian(0x7fffffffffffffff, 8), "9223372036854775807");
+  ExpectSame(pg_oid::kInt8, BigEndian(uint64_t(-1), 8), "-1");
+  ExpectSame(pg_oid::kBool, {1}, "t");
+  ExpectSame(pg_oid::kBool, {0}, "f", true);
+}
+
+TEST(PgBinaryEncoder, FloatsMatchTheTextPathIncludingSpecials) {
+  using D = std::numeric_limits<double>;
+  using F = std::numeric_limits<float>;
+  ExpectSame(pg_oid::kFloat8, FloatBytes<double, uint64_t>(0.1), "0.1");
+  ExpectSame(pg_oid::kFloat8, FloatBytes<double, uint64_t>(-0.0), "-0");
+  ExpectSame(pg_oid::kFloat8, FloatBytes<double, uint64_t>(D::infinity()), "Infinity");
+  ExpectSame(pg_oid::kFloat8, FloatBytes<double, uint64_t>(-D::infinity()), "-Infinity");
+  ExpectSame(pg_oid::kFloat8, FloatBytes<double, uint64_t>(D::quiet_NaN()), "NaN");
+  ExpectSame(pg_oid::kFloat8, BigEndian(0xfff8000000000001, 8), "NaN");  // negative, payload
+  ExpectSame(pg_oid::kFloat8, FloatBytes<double, uint64_t>(D::denorm_min()), "5e-324");
+  ExpectSame(pg_oid::kFloat8, FloatBytes<double, uint64_t>(D::max()), "1.7976931348623157e+308");
+  ExpectSame(pg_oid::kFloat4, FloatBytes<float, uint32_t>(1.1f), "1.1");
+  ExpectSame(pg_oid::kFloat4, FloatBytes<float, uint32_t>(F::quiet_NaN()), "NaN");
+  ExpectSame(pg_oid::kFloat4, BigEndian(0xffc00001, 4), "NaN");
+  ExpectSame(pg_oid::kFloat4, FloatBytes<float, uint32_t>(-F::infinity()), "-Infinity");
+  ExpectSame(pg_oid::kFloat4, FloatBytes<float, uint32_t>(F::max()), "3.4028235e+38");
+}
+
+TEST(PgBinaryEncoder, StringsBytesAndUuidsMatchTheTextPath) {
+  ExpectSame(pg_oid::kText, Raw(""), "");
+  ExpectSame(pg_oid::kText, Raw("tab\there \xc3\xa9"), "tab\there \xc3\xa9");
+  ExpectSame(pg_oid::kVarchar, Raw(std::string(300, 'x')), std::string(300, 'x'));
+  ExpectSame(pg_oid::kBpchar, Raw("ab  "), "ab  ");
+  ExpectSame(pg_oid::kBytea, Raw(""), "\\x");
+  ExpectSame(pg_oid::kBytea, {0, 0xff, '\\', 0x0a}, "\\x00ff5c0a");
+  ExpectSame(pg_oid::kUuid,
+             {0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab,
+              0xcd, 0xef},
+             "12345678-9abc-def0-0123-456789abcdef");
+}
+
+TEST(PgBinaryEncoder, DatesMatchTheTextPathAndItsClamping) {
+  auto days = [](int32_t d) { return BigEndian(static_cast<uint32_t>(d), 4); };
+  ExpectSame(pg_oid::kDate, days(0), "2000-01-01");
+  ExpectSame(pg_oid::kDate, days(-10957), "1970-01-01");
+  ExpectSame(pg_oid::kDate, days(-36524), "1900-01-01");
+  ExpectSame(pg_oid::kDate, days(-36525), "1899-12-31");  // clamped
+  ExpectSame(pg_oid::kDate, days(-2451545), "4714-11-24 BC", true);
+  ExpectSame(pg_oid::kDate, days(109572), "2299-12-31");
+  ExpectSame(pg_oid::kDate, days(109573), "2300-01-01");  // clamped
+  ExpectSame(pg_oid::kDate, days(std::numeric_limits<int32_t>::max()), "infinity");
+  ExpectSame(pg_oid::kDate, days(std::numeric_limits<int32_t>::min()), "-infinity");
+}
+
+TEST(PgBinaryEncoder, TimestampsMatchTheTextPathAndItsClamping) {
+  constexpr int64_t kDay = 86'400'000'000;
+  auto micros = [](int64_t m) { return BigEndian(static_cast<uint64_t>(m), 8); };
+  for (uint32_t oid : {pg_oid::kTimestamp, pg_oid::kTimestamptz}) {
+    std::string tz = oid == pg_oid::kTimestamptz ? "+00" : "";
+    ExpectSame(oid, micros(0), "2000-01-01 00:00:00" + tz);
+    ExpectSame(oid, micros(-10957 * kDay + 123456), "1970-01-01 00:00:00.123456" + tz);
+    ExpectSame(oid, micros(-36524 * kDay), "1900-01-01 00:00:00" + tz);
+    ExpectSame(oid, micros(-36524 * kDay - 1), "1899-12-31 23:59:59.999999" + tz);
+    ExpectSame(oid, micros(109573 * kDay - 1), "2299-12-31 23:59:59.999999" + tz);
+    ExpectSame(oid, micros(109573 * kDay), "2300-01-01 00:00:00" + tz, true);
+    ExpectSame(oid, micros(std::numeric_limits<int64_t>::max()), "infinity");
+    ExpectSame(oid, micros(std::numeric_limits<int64_t>::min()), "-infinity");
+  }
+}
+
+TEST(PgBinaryEncoder, NullsAndWrongSizes) {
+  ChType nullable = MapColumnType("t", Column(pg_oid::kInt4, true), kModern);
+  ChType not_null = MapColumnType("t", Column(pg_oid::kInt4), kModern);
+  std::string out;
+  EncodeBinaryField(BinaryConversion::kInt32, nullable, BinaryField{}, out);
+  EXPECT_EQ(out, std::string(1, '\1'));
+  EXPECT_THROW(EncodeBinaryField(BinaryConversion::kInt32, not_null, BinaryField{}, out),
+               PipeError);
+  auto three = BigEndian(1, 3);
+  EXPECT_THROW(
+      EncodeBinaryField(BinaryConversion::kInt32, not_null, BinaryField{three.data(), 3}, out),
+      PipeError);
+  uint8_t two = 2;
+  ChType boolean = MapColumnType("t", Column(pg_oid::kBool), kModern);
+  EXPECT_THROW(EncodeBinaryField(BinaryConversion::kBool, boolean, BinaryField{&two, 1}, out),
+               PipeError);
+}
+
+TEST(PgBinaryEncoder, WhichTypesTakeTheBinaryPathPerServer) {
+  auto conversion = [](uint32_t oid, const ServerCaps& caps, uint32_t element = 0) {
+    SourceColumn c = Column(oid, false, element);
+    if (oid == pg_oid::kNumeric) c.typmod = ((12 << 16) | 2) + 4;
+    return BinaryConversionFor(c, MapColumnType("t", c, caps));
+  };
+  for (const ServerCaps* caps : {&kModern, &kOld}) {
+    for (uint32_t oid : {pg_oid::kBool, pg_oid::kInt2, pg_oid::kInt4, pg_oid::kInt8,
+                         pg_oid::kFloat4, pg_oid::kFloat8, pg_oid::kText, pg_oid::kVarchar,
+                         pg_oid::kBpchar, pg_oid::kBytea, pg_oid::kUuid})
+      EXPECT_NE(conversion(oid, *caps), BinaryConversion::kNone) << oid;
+    for (uint32_t oid : {pg_oid::kNumeric, pg_oid::kJson, pg_oid::kJsonb, pg_oid::kTime})
+      EXPECT_EQ(conversion(oid, *caps), BinaryConversion::kNone) << oid;
+    EXPECT_EQ(conversion(1007, *caps, pg_oid::kInt4), BinaryConversion::kNone);  // int4[]
+  }
+  for (uint32_t oid : {pg_oid::kDate, pg_oid::kTimestamp, pg_oid::kTimestamptz}) {
+    EXPECT_NE(conversion(oid, kModern), BinaryConversion::kNone) << oid;
+    EXPECT_EQ(conversion(oid, kOld), BinaryConversion::kNone) << oid;  // String text forms
+  }
+}
+
+}  // namespace
+}  // namespace pg2ch
