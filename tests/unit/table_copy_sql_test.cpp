@@ -26,10 +26,12 @@ TEST(TableCopySql, WholeTableWithoutCondition) {
             "COPY (SELECT \"id\", \"note\" FROM \"public\".\"Orders\") TO STDOUT");
 }
 
-TEST(TableCopySql, BinaryFormat) {
+// Each column cast to its recorded base type: binary values always have the layout the decoder
+// expects, even after an ALTER COLUMN ... TYPE since Setup.
+TEST(TableCopySql, BinaryFormatCastsToTheRecordedTypes) {
   EXPECT_EQ(CopySql(Table(), {}, true),
-            "COPY (SELECT \"id\", \"note\" FROM \"public\".\"Orders\") TO STDOUT (FORMAT "
-            "binary)");
+            "COPY (SELECT \"id\"::pg_catalog.int8, \"note\"::pg_catalog.text FROM "
+            "\"public\".\"Orders\") TO STDOUT (FORMAT binary)");
 }
 
 }  // namespace

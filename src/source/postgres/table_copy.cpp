@@ -36,6 +36,45 @@ void RunCopy(PgConnection& conn, const SourceTable& table, const std::string& sq
   }
 }
 
+// Binary COPY carries no types: a column whose type changed since Setup (ALTER COLUMN ... TYPE)
+// would be decoded as the recorded type and stored as garbage. Casting to the recorded base type
+// makes PostgreSQL convert the value, or fail the copy clearly when it cannot. Without the type
+// modifier, so a widened varchar(n) is never cut.
+std::string RecordedTypeCast(const SourceColumn& c) {
+  switch (c.type_oid) {
+    case 16:
+      return "::pg_catalog.bool";
+    case 17:
+      return "::pg_catalog.bytea";
+    case 20:
+      return "::pg_catalog.int8";
+    case 21:
+      return "::pg_catalog.int2";
+    case 23:
+      return "::pg_catalog.int4";
+    case 25:
+      return "::pg_catalog.text";
+    case 700:
+      return "::pg_catalog.float4";
+    case 701:
+      return "::pg_catalog.float8";
+    case 1042:
+      return "::pg_catalog.bpchar";
+    case 1043:
+      return "::pg_catalog.varchar";
+    case 1082:
+      return "::pg_catalog.date";
+    case 1114:
+      return "::pg_catalog.timestamp";
+    case 1184:
+      return "::pg_catalog.timestamptz";
+    case 2950:
+      return "::pg_catalog.uuid";
+    default:
+      return "";
+  }
+}
+
 }  // namespace
 
 std::string CopySql(const SourceTable& table, const CopyScope& scope, bool binary) {
@@ -43,6 +82,7 @@ std::string CopySql(const SourceTable& table, const CopyScope& scope, bool binar
   for (const auto& c : table.columns) {
     if (!cols.empty()) cols += ", ";
     cols += PgIdent(c.name);
+    if (binary) cols += RecordedTypeCast(c);
   }
   // Always through a query: partitioned tables (relkind 'p') cannot be copied directly, and a
   // query takes the ctid condition.
