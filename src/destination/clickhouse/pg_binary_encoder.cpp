@@ -24,15 +24,6 @@ T ReadBigEndian(const BinaryField& field) {
   return static_cast<T>(bits);
 }
 
-template <typename T>
-void AppendLittleEndian(T value, std::string& out) {
-  using U = std::make_unsigned_t<T>;
-  U bits = static_cast<U>(value);
-  char bytes[sizeof(T)];
-  for (size_t i = 0; i < sizeof(T); ++i) bytes[i] = static_cast<char>(bits >> (8 * i));
-  out.append(bytes, sizeof(T));
-}
-
 void ExpectSize(const BinaryField& field, int32_t size, const ChType& type) {
   if (field.size != size)
     ThrowFatal("binary value of " + std::to_string(field.size) + " bytes for " + type.Sql() +

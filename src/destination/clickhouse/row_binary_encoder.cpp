@@ -17,16 +17,6 @@ namespace {
 }
 
 template <typename T>
-void AppendLittleEndian(T value, std::string& out) {
-  using U = std::make_unsigned_t<T>;
-  U bits = static_cast<U>(value);
-  // One append, not a push_back (capacity check) per byte: this runs for every number.
-  char bytes[sizeof(T)];
-  for (size_t i = 0; i < sizeof(T); ++i) bytes[i] = static_cast<char>(bits >> (8 * i));
-  out.append(bytes, sizeof(T));
-}
-
-template <typename T>
 void AppendInteger(std::string_view text, const ChType& type, std::string& out) {
   T value{};
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);

@@ -15,11 +15,23 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "core/change.h"
 #include "destination/clickhouse/type_mapping.h"
 
 namespace pg2ch {
+
+// Appends `value` in RowBinary's byte order (little-endian). One append, not a push_back
+// (capacity check) per byte: this runs for every number.
+template <typename T>
+void AppendLittleEndian(T value, std::string& out) {
+  using U = std::make_unsigned_t<T>;
+  U bits = static_cast<U>(value);
+  char bytes[sizeof(T)];
+  for (size_t i = 0; i < sizeof(T); ++i) bytes[i] = static_cast<char>(bits >> (8 * i));
+  out.append(bytes, sizeof(T));
+}
 
 void AppendVarUInt(uint64_t value, std::string& out);
 void AppendUInt8(uint8_t value, std::string& out);
