@@ -2,8 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <chrono>
-
 namespace pg2ch {
 
 AddedTableLoader::AddedTableLoader(const PipeContext& ctx, std::vector<DestinationTable> tables) {
@@ -32,14 +30,6 @@ void AddedTableLoader::Run(PipeConfig config, std::string catalog_path, int64_t 
 
 void AddedTableLoader::RethrowIfFailed() const {
   if (done_.load() && failure_) std::rethrow_exception(failure_);
-}
-
-bool AddedTableLoader::Wait(const std::atomic<bool>& stop) const {
-  while (!done_.load()) {
-    if (stop.load()) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return true;
 }
 
 }  // namespace pg2ch

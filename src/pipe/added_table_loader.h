@@ -2,8 +2,8 @@
 // (see table_changes.h for why the versions work out).
 //
 // The CDC loop asks Loading(relid) before writing a batch: a batch holding changes of a table
-// still loading waits (Wait) until the load is durable, since unchanged TOAST values and
-// TRUNCATEs of such changes need the loaded rows in ClickHouse first. The thread opens its own
+// still loading waits until the load is durable (Done, then Complete), since unchanged TOAST values
+// and TRUNCATEs of such changes need the loaded rows in ClickHouse first. The thread opens its own
 // catalog connection and source/destination connections; destroying the loader stops it (the
 // partitions done so far stay recorded) and waits for it.
 #pragma once
@@ -29,8 +29,6 @@ class AddedTableLoader {
   bool Done() const { return done_.load(); }
   // Rethrows the load's error, if it ended with one.
   void RethrowIfFailed() const;
-  // Blocks until the load ended; false when the stop request came first.
-  bool Wait(const std::atomic<bool>& stop) const;
   // True when the load ended having copied everything.
   bool Complete() const { return done_.load() && complete_; }
 
