@@ -1,5 +1,6 @@
 // The handlers of the API's routes. Each returns an ApiResponse or throws ApiError.
 #include "api/api_server.h"
+#include "pipe/pipe_context.h"
 #include "pipe/pipe_validation.h"
 
 namespace pg2ch {
@@ -108,7 +109,7 @@ std::vector<Route> ApiServer::BuildRoutes() {
            if (!known) added.push_back(m);
          }
          std::vector<std::string> problems =
-             ValidateAddedTables(updated, added, c->GetProperty(id, "publication_owned") == "1");
+             ValidateAddedTables(updated, added, PublicationOwned(*c, id));
          if (!problems.empty()) return ProblemsResponse(problems);
          supervisor_.ChangeTables(id, updated);
          return ApiResponse{200, view(*c, Find(*c, id))};

@@ -25,6 +25,11 @@ struct PipeContext {
   PipeRecord Record() { return *catalog.FindPipe(config.name); }
 };
 
+// Whether pg2ch created the pipe's publication (Setup records it): only then does it change the
+// publication's tables, or drop it with the pipe.
+bool PublicationOwned(Catalog& catalog, int64_t pipe_id);
+void RecordPublicationOwned(Catalog& catalog, int64_t pipe_id);
+
 // Each phase runs until its work is done (and returns the next state) or a stop is requested
 // (returns std::nullopt); errors are thrown as PipeError and handled by the runner.
 std::optional<PipeState> RunSetup(PipeContext& ctx);

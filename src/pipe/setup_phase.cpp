@@ -12,6 +12,14 @@
 
 namespace pg2ch {
 
+bool PublicationOwned(Catalog& catalog, int64_t pipe_id) {
+  return catalog.GetProperty(pipe_id, "publication_owned") == "1";
+}
+
+void RecordPublicationOwned(Catalog& catalog, int64_t pipe_id) {
+  catalog.SetProperty(pipe_id, "publication_owned", "1");
+}
+
 std::optional<PipeState> RunSetup(PipeContext& ctx) {
   const PipeConfig& cfg = ctx.config;
   auto pg = PgConnection::Connect(cfg.source, false);
@@ -50,7 +58,7 @@ std::optional<PipeState> RunSetup(PipeContext& ctx) {
   for (const auto& t : ctx.tables) sources.push_back(t.source);
   if (EnsurePublication(*pg, cfg.publication, sources)) {
     // Remembered so that deleting the pipe drops what pg2ch created, and nothing else.
-    ctx.catalog.SetProperty(ctx.pipe_id, "publication_owned", "1");
+    RecordPublicationOwned(ctx.catalog, ctx.pipe_id);
     spdlog::info("pipe {}: created publication {}", cfg.name, cfg.publication);
   }
   if (cfg.mode == ReplicationMode::kSnapshotAndCdc) return PipeState::kSnapshot;

@@ -19,7 +19,7 @@ bool SameSource(const TableMapping& m, const TableRecord& t) {
 }
 
 void RemoveTables(PipeContext& ctx, PgConnection& pg, const std::vector<TableRecord>& removed) {
-  bool owned = ctx.catalog.GetProperty(ctx.pipe_id, "publication_owned") == "1";
+  bool owned = PublicationOwned(ctx.catalog, ctx.pipe_id);
   for (const TableRecord& t : removed) {
     // A publication the user made is theirs to change; its other changes are simply ignored.
     if (owned)
@@ -48,7 +48,7 @@ bool AddTables(PipeContext& ctx, PgConnection& pg, const std::vector<TableMappin
   if (!problems.empty()) ThrowFatal("cannot add tables: " + problems);
 
   bool load = cfg.mode == ReplicationMode::kSnapshotAndCdc;
-  bool owned = ctx.catalog.GetProperty(ctx.pipe_id, "publication_owned") == "1";
+  bool owned = PublicationOwned(ctx.catalog, ctx.pipe_id);
   ClickHouseClient ch(cfg.destination);
   ClickHouseSink sink(ch, tables);  // maps every type first: nothing changes if one is unsupported
   ch.Query("CREATE DATABASE IF NOT EXISTS " + ChIdent(cfg.destination.database));

@@ -191,7 +191,7 @@ void PipeSupervisor::Delete(int64_t pipe_id) {
   try {
     auto pg = PgConnection::Connect(config.source, false);
     DropSlotWhenReleased(*pg, config.slot);
-    if (catalog.GetProperty(pipe_id, "publication_owned") == "1")
+    if (PublicationOwned(catalog, pipe_id))
       pg->Exec("DROP PUBLICATION IF EXISTS " + PgIdent(config.publication));
   } catch (const PipeError& e) {
     // The slot would hold WAL on the source forever: keep the pipe so the delete can be retried.
