@@ -12,6 +12,8 @@
 
 #include "common/error.h"
 #include "destination/clickhouse/row_binary_encoder.h"
+#include "source/postgres/datetime_binary.h"
+#include "source/postgres/numeric_binary.h"
 
 namespace pg2ch {
 namespace {
@@ -46,9 +48,9 @@ std::vector<uint8_t> Raw(std::string_view s) { return {s.begin(), s.end()}; }
 
 // Binary and text paths for one non-NULL value of a column of `oid` on a modern server.
 void ExpectSame(uint32_t oid, const std::vector<uint8_t>& binary, std::string_view text,
-                bool nullable = false) {
+                bool nullable = false, const ServerCaps& caps = kModern) {
   SourceColumn column = Column(oid, nullable);
-  ChType type = MapColumnType("t", column, kModern);
+  ChType type = MapColumnType("t", column, caps);
   BinaryConversion conversion = BinaryConversionFor(column, type);
   ASSERT_NE(conversion, BinaryConversion::kNone) << oid;
   std::string from_binary, from_text;
@@ -130,6 +132,131 @@ TEST(PgBinaryEncoder, TimestampsMatchTheTextPathAndItsClamping) {
   }
 }
 
+// numeric's send format: header words, then base-10000 digits.
+std::vector<uint8_t> Numeric(int16_t weight, uint16_t sign, int16_t dscale,
+                             std::vector<uint16_t> digits) {
+  std::vector<uint8_t> b;
+  for (uint16_t word : {static_cast<uint16_t>(digits.size()), static_cast<uint16_t>(weight), sign,
+                        static_cast<uint16_t>(dscale)})
+    for (uint8_t x : BigEndian(word, 2)) b.push_back(x);
+  for (uint16_t d : digits)
+    for (uint8_t x : BigEndian(d, 2)) b.push_back(x);
+  return b;
+}
+
+int32_t NumericTypmod(int precision, int scale) { return ((precision << 16) | scale) + 4; }
+
+// numeric_out's text of `binary`, and the same value through both paths for unbounded numeric
+// (String) and, when `typmod` != -1, for that Decimal.
+void ExpectNumeric(const std::vector<uint8_t>& binary, std::string_view text, int32_t typmod = -1) {
+  BinaryField field{binary.data(), static_cast<int32_t>(binary.size())};
+  std::string printed;
+  AppendNumericText(field, printed);
+  EXPECT_EQ(printed, text);
+  for (int32_t mod : {-1, typmod}) {
+    SourceColumn column = Column(pg_oid::kNumeric);
+    column.typmod = mod;
+    ChType type = MapColumnType("t", column, kModern);
+    ASSERT_EQ(type.kind, mod == -1 ? ChKind::kString : ChKind::kDecimal);
+    std::string from_binary, from_text;
+    EncodeBinaryField(BinaryConversionFor(column, type), type, field, from_binary);
+    EncodeValue(type, text, from_text);
+    EXPECT_EQ(from_binary, from_text) << text << " as " << type.Sql();
+  }
+}
+
+TEST(PgBinaryEncoder, NumericsPrintAsNumericOutAndMatchTheTextPath) {
+  constexpr uint16_t kNeg = 0x4000;
+  ExpectNumeric(Numeric(0, 0, 0, {}), "0", NumericTypmod(1, 0));
+  ExpectNumeric(Numeric(0, 0, 2, {}), "0.00", NumericTypmod(12, 2));
+  ExpectNumeric(Numeric(1, 0, 2, {1234, 5678, 9000}), "12345678.90", NumericTypmod(12, 2));
+  ExpectNumeric(Numeric(1, kNeg, 2, {1234, 5678, 9000}), "-12345678.90", NumericTypmod(10, 2));
+  ExpectNumeric(Numeric(-1, kNeg, 4, {12}), "-0.0012", NumericTypmod(4, 4));
+  ExpectNumeric(Numeric(-2, 0, 6, {100}), "0.000001", NumericTypmod(7, 6));
+  ExpectNumeric(Numeric(1, 0, 0, {1}), "10000", NumericTypmod(5, 0));
+  ExpectNumeric(Numeric(0, 0, 3, {7, 5}), "7.000", NumericTypmod(4, 3));  // dscale cuts 0.0005
+  ExpectNumeric(Numeric(2, kNeg, 1, {9, 9999, 9999}), "-999999999.0", NumericTypmod(18, 1));
+  // 38 nines, integer: the wide (256-bit) path of the text parser.
+  std::vector<uint16_t> nines(10, 9999);
+  nines[0] = 99;
+  ExpectNumeric(Numeric(9, 0, 0, nines), std::string(38, '9'), NumericTypmod(38, 0));
+  ExpectNumeric(Numeric(0, 0xC000, 0, {}), "NaN");
+  ExpectNumeric(Numeric(0, 0xD000, 0, {}), "Infinity");
+  ExpectNumeric(Numeric(0, 0xF000, 0, {}), "-Infinity");
+}
+
+TEST(PgBinaryEncoder, NumericsThatDoNotFitOrAreMalformedAreRefused) {
+  SourceColumn column = Column(pg_oid::kNumeric);
+  column.typmod = NumericTypmod(4, 2);
+  ChType type = MapColumnType("t", column, kModern);
+  auto encode = [&](const std::vector<uint8_t>& b) {
+    std::string out;
+    EncodeBinaryField(BinaryConversion::kNumeric, type,
+                      BinaryField{b.data(), static_cast<int32_t>(b.size())}, out);
+  };
+  EXPECT_THROW(encode(Numeric(0, 0xC000, 0, {})), PipeError);     // NaN in a Decimal
+  EXPECT_THROW(encode(Numeric(0, 0, 0, {123})), PipeError);       // 3 integer digits
+  EXPECT_THROW(encode(Numeric(0, 0, 0, {10000})), DecodeError);   // not a base-10000 digit
+  EXPECT_THROW(encode(Numeric(0, 0x8000, 0, {1})), DecodeError);  // unknown sign
+  EXPECT_THROW(encode(Numeric(0, 0, -1, {1})), DecodeError);      // negative scale
+  auto truncated = Numeric(0, 0, 0, {1, 2});
+  truncated.pop_back();
+  EXPECT_THROW(encode(truncated), DecodeError);
+  EXPECT_THROW(encode(BigEndian(0, 6)), DecodeError);
+}
+
+// 18.16 keeps dates and timestamps as String: the binary path must print exactly what
+// PostgreSQL prints (the texts below were read from PostgreSQL 15 with DateStyle ISO, UTC).
+TEST(PgBinaryEncoder, DatesAndTimestampsAsTextOn1816PrintAsPostgreSQL) {
+  constexpr int64_t kDay = 86'400'000'000;
+  auto days = [](int64_t d) { return BigEndian(static_cast<uint32_t>(d), 4); };
+  auto micros = [](int64_t m) { return BigEndian(static_cast<uint64_t>(m), 8); };
+  auto date = [&](int64_t d, std::string_view text) {
+    std::string printed;
+    AppendPgDateText(static_cast<int32_t>(d), printed);
+    EXPECT_EQ(printed, text);
+    ExpectSame(pg_oid::kDate, days(d), text, true, kOld);
+  };
+  date(0, "2000-01-01");
+  date(-10957, "1970-01-01");
+  date(-1, "1999-12-31");
+  date(-2451545, "4714-11-24 BC");
+  date(-730155, "0001-11-26 BC");  // the year 1 BC is astronomical year 0
+  date(-730521, "0002-11-26 BC");
+  date(-730120, "0001-12-31 BC");
+  date(-730119, "0001-01-01");
+  date(-730427, "0001-02-28 BC");  // 1 BC was a leap year
+  date(3800713, "12405-12-31");
+  date(2145031948, "5874897-12-31");
+  date(std::numeric_limits<int32_t>::max(), "infinity");
+  date(std::numeric_limits<int32_t>::min(), "-infinity");
+  for (uint32_t oid : {pg_oid::kTimestamp, pg_oid::kTimestamptz}) {
+    const bool tz = oid == pg_oid::kTimestamptz;
+    auto stamp = [&](int64_t m, std::string_view at, std::string_view bc = "") {
+      std::string text = std::string(at) + (tz ? "+00" : "") + std::string(bc);
+      std::string printed;
+      AppendPgTimestampText(m, tz, printed);
+      EXPECT_EQ(printed, text);
+      ExpectSame(oid, micros(m), text, false, kOld);
+    };
+    stamp(0, "2000-01-01 00:00:00");
+    stamp(1, "2000-01-01 00:00:00.000001");
+    stamp(-1, "1999-12-31 23:59:59.999999");
+    stamp(-10957 * kDay + 500000, "1970-01-01 00:00:00.5");
+    stamp(-10957 * kDay + 120, "1970-01-01 00:00:00.00012");
+    stamp(int64_t{3723} * 1'000'000 + 450000, "2000-01-01 01:02:03.45");
+    stamp(-63085348799500000, "0001-11-26 12:00:00.5", " BC");
+    stamp(9223371331200000000 - 1, "294276-12-31 23:59:59.999999");
+    for (int64_t end : {std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::min()}) {
+      std::string text = end > 0 ? "infinity" : "-infinity";
+      std::string printed;
+      AppendPgTimestampText(end, tz, printed);
+      EXPECT_EQ(printed, text);
+      ExpectSame(oid, micros(end), text, false, kOld);
+    }
+  }
+}
+
 TEST(PgBinaryEncoder, NullsAndWrongSizes) {
   ChType nullable = MapColumnType("t", Column(pg_oid::kInt4, true), kModern);
   ChType not_null = MapColumnType("t", Column(pg_oid::kInt4), kModern);
@@ -159,14 +286,16 @@ TEST(PgBinaryEncoder, WhichTypesTakeTheBinaryPathPerServer) {
                          pg_oid::kFloat4, pg_oid::kFloat8, pg_oid::kText, pg_oid::kVarchar,
                          pg_oid::kBpchar, pg_oid::kBytea, pg_oid::kUuid})
       EXPECT_NE(conversion(oid, *caps), BinaryConversion::kNone) << oid;
-    for (uint32_t oid : {pg_oid::kNumeric, pg_oid::kJson, pg_oid::kJsonb, pg_oid::kTime})
+    EXPECT_EQ(conversion(pg_oid::kNumeric, *caps), BinaryConversion::kNumeric);
+    for (uint32_t oid : {pg_oid::kJson, pg_oid::kJsonb, pg_oid::kTime})
       EXPECT_EQ(conversion(oid, *caps), BinaryConversion::kNone) << oid;
     EXPECT_EQ(conversion(1007, *caps, pg_oid::kInt4), BinaryConversion::kNone);  // int4[]
   }
-  for (uint32_t oid : {pg_oid::kDate, pg_oid::kTimestamp, pg_oid::kTimestamptz}) {
-    EXPECT_NE(conversion(oid, kModern), BinaryConversion::kNone) << oid;
-    EXPECT_EQ(conversion(oid, kOld), BinaryConversion::kNone) << oid;  // String text forms
-  }
+  EXPECT_EQ(conversion(pg_oid::kDate, kModern), BinaryConversion::kDate);
+  EXPECT_EQ(conversion(pg_oid::kDate, kOld), BinaryConversion::kDateText);
+  EXPECT_EQ(conversion(pg_oid::kTimestamp, kModern), BinaryConversion::kTimestamp);
+  EXPECT_EQ(conversion(pg_oid::kTimestamp, kOld), BinaryConversion::kTimestampText);
+  EXPECT_EQ(conversion(pg_oid::kTimestamptz, kOld), BinaryConversion::kTimestamptzText);
 }
 
 }  // namespace

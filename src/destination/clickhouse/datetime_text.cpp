@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "common/error.h"
+#include "core/civil_date.h"
 
 namespace pg2ch {
 namespace {
@@ -52,16 +53,6 @@ bool ConsumeBc(std::string_view text, size_t& pos) {
 }
 
 }  // namespace
-
-int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day) {
-  // Howard Hinnant's days_from_civil.
-  year -= month <= 2;
-  const int64_t era = (year >= 0 ? year : year - 399) / 400;
-  const int64_t yoe = year - era * 400;
-  const int64_t doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
 
 int32_t PgDateToDays(std::string_view text) {
   if (text == "infinity") return kMaxDays;
@@ -126,19 +117,10 @@ int64_t PgTimestampToMicros(std::string_view text) {
 }
 
 std::string FormatDays(int32_t days) {
-  // Hinnant's civil_from_days.
-  int64_t z = int64_t{days} + 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int64_t day = doy - (153 * mp + 2) / 5 + 1;
-  const int64_t month = mp < 10 ? mp + 3 : mp - 9;
-  const int64_t year = yoe + era * 400 + (month <= 2);
+  const CivilDate date = CivilFromDays(days);
   char buf[96];
-  std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lld", static_cast<long long>(year),
-                static_cast<long long>(month), static_cast<long long>(day));
+  std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lld", static_cast<long long>(date.year),
+                static_cast<long long>(date.month), static_cast<long long>(date.day));
   return buf;
 }
 

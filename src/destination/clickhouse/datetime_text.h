@@ -19,9 +19,6 @@ inline constexpr int64_t kMicrosPerDay = 86'400'000'000;
 inline constexpr int64_t kMinMicros = int64_t{kMinDays} * kMicrosPerDay;
 inline constexpr int64_t kMaxMicros = (int64_t{kMaxDays} + 1) * kMicrosPerDay - 1;
 
-// Days since 1970-01-01 of a proleptic Gregorian date (year 0 = 1 BC).
-int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day);
-
 int32_t PgDateToDays(std::string_view text);
 int64_t PgTimestampToMicros(std::string_view text);
 

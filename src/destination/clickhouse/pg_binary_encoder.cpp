@@ -7,7 +7,10 @@
 
 #include "common/error.h"
 #include "destination/clickhouse/datetime_text.h"
+#include "destination/clickhouse/decimal_text.h"
 #include "destination/clickhouse/row_binary_encoder.h"
+#include "source/postgres/datetime_binary.h"
+#include "source/postgres/numeric_binary.h"
 
 namespace pg2ch {
 namespace {
@@ -52,6 +55,22 @@ void AppendFloat(const BinaryField& field, const ChType& type, std::string& out)
   AppendLittleEndian(bits, out);
 }
 
+// Reused per thread: the text forms below are printed once per value of every row.
+std::string& Scratch() {
+  thread_local std::string text;
+  text.clear();
+  return text;
+}
+
+// A String column's RowBinary: the length, then the text `print` appends.
+template <typename Print>
+void AppendAsString(std::string& out, Print&& print) {
+  std::string& text = Scratch();
+  print(text);
+  AppendVarUInt(text.size(), out);
+  out += text;
+}
+
 }  // namespace
 
 BinaryConversion BinaryConversionFor(const SourceColumn& column, const ChType& type) {
@@ -83,10 +102,17 @@ BinaryConversion BinaryConversionFor(const SourceColumn& column, const ChType& t
     case pg_oid::kUuid:
       return when(type.kind == ChKind::kUuid, BinaryConversion::kUuid);
     case pg_oid::kDate:
+      if (type.kind == ChKind::kString) return BinaryConversion::kDateText;
       return when(type.kind == ChKind::kDate32, BinaryConversion::kDate);
     case pg_oid::kTimestamp:
     case pg_oid::kTimestamptz:
+      if (type.kind == ChKind::kString)
+        return column.type_oid == pg_oid::kTimestamptz ? BinaryConversion::kTimestamptzText
+                                                       : BinaryConversion::kTimestampText;
       return when(type.kind == ChKind::kDateTime64, BinaryConversion::kTimestamp);
+    case pg_oid::kNumeric:
+      return when(type.kind == ChKind::kDecimal || type.kind == ChKind::kString,
+                  BinaryConversion::kNumeric);
     default:
       return BinaryConversion::kNone;
   }
@@ -139,6 +165,29 @@ void EncodeBinaryField(BinaryConversion conversion, const ChType& type, BinaryFi
           std::clamp(pg, kMinMicros - kEpochShiftMicros, kMaxMicros - kEpochShiftMicros) +
           kEpochShiftMicros;
       return AppendLittleEndian(micros, out);
+    }
+    case BinaryConversion::kDateText:
+      ExpectSize(field, 4, type);
+      return AppendAsString(
+          out, [&](std::string& text) { AppendPgDateText(ReadBigEndian<int32_t>(field), text); });
+    case BinaryConversion::kTimestampText:
+    case BinaryConversion::kTimestamptzText:
+      ExpectSize(field, 8, type);
+      return AppendAsString(out, [&](std::string& text) {
+        AppendPgTimestampText(ReadBigEndian<int64_t>(field),
+                              conversion == BinaryConversion::kTimestamptzText, text);
+      });
+    case BinaryConversion::kNumeric: {
+      // PostgreSQL's text form costs it more than the binary one costs us to print: the text
+      // path's parser then gives the same bytes and refuses the same values.
+      thread_local std::string text;
+      text.clear();
+      AppendNumericText(field, text);
+      if (type.kind == ChKind::kDecimal)
+        return AppendDecimal(text, type.precision, type.scale, out);
+      AppendVarUInt(text.size(), out);
+      out += text;
+      return;
     }
     case BinaryConversion::kNone:
       break;

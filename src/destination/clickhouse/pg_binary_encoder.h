@@ -13,7 +13,9 @@
 //   uuid (16 bytes, in text order)         UUID (two little-endian UInt64 halves)
 //   date (Int32 days since 2000-01-01)     Date32 (days since 1970, clamped like the text path)
 //   timestamp[tz] (Int64 us since 2000)    DateTime64(6) (us since 1970, clamped likewise)
-// On 18.16 date and timestamps map to String (text forms), so they have no conversion here.
+//   numeric (base-10000 digits)            Decimal(P, S), or String (its text) when unbounded:
+//                                          through numeric_out's exact text (numeric_binary.h)
+//   date / timestamp[tz] on 18.16          String: the text PostgreSQL prints (datetime_binary.h)
 // Wrong-sized values and NULL for a NOT NULL column throw PipeError(kFatal); callers add the
 // table and column. Stateless; safe from any thread.
 #pragma once
@@ -39,6 +41,10 @@ enum class BinaryConversion : uint8_t {
   kUuid,
   kDate,
   kTimestamp,
+  kDateText,  // date / timestamp / timestamptz kept as String: PostgreSQL's text form
+  kTimestampText,
+  kTimestamptzText,
+  kNumeric,
 };
 
 // The conversion for `column` stored as `type` (what MapColumnType gave), or kNone.

@@ -68,6 +68,8 @@ std::string RecordedTypeCast(const SourceColumn& c) {
       return "::pg_catalog.timestamp";
     case 1184:
       return "::pg_catalog.timestamptz";
+    case 1700:
+      return "::pg_catalog.numeric";
     case 2950:
       return "::pg_catalog.uuid";
     default:
