@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <random>
 #include <vector>
 
 #include "common/error.h"
@@ -174,7 +175,9 @@ TEST(PgBinaryEncoder, NumericsPrintAsNumericOutAndMatchTheTextPath) {
   ExpectNumeric(Numeric(-1, kNeg, 4, {12}), "-0.0012", NumericTypmod(4, 4));
   ExpectNumeric(Numeric(-2, 0, 6, {100}), "0.000001", NumericTypmod(7, 6));
   ExpectNumeric(Numeric(1, 0, 0, {1}), "10000", NumericTypmod(5, 0));
-  ExpectNumeric(Numeric(0, 0, 3, {7, 5}), "7.000", NumericTypmod(4, 3));  // dscale cuts 0.0005
+  ExpectNumeric(Numeric(0, 0, 3, {7, 5}), "7.000", NumericTypmod(4, 3));      // dscale cuts 0.0005
+  ExpectNumeric(Numeric(0, 0, 1, {1, 5000}), "1.5", NumericTypmod(12, 2));    // dscale < scale
+  ExpectNumeric(Numeric(0, 0, 2, {99, 9900}), "99.99", NumericTypmod(4, 2));  // at the limit
   ExpectNumeric(Numeric(2, kNeg, 1, {9, 9999, 9999}), "-999999999.0", NumericTypmod(18, 1));
   // 38 nines, integer: the wide (256-bit) path of the text parser.
   std::vector<uint16_t> nines(10, 9999);
@@ -183,6 +186,40 @@ TEST(PgBinaryEncoder, NumericsPrintAsNumericOutAndMatchTheTextPath) {
   ExpectNumeric(Numeric(0, 0xC000, 0, {}), "NaN");
   ExpectNumeric(Numeric(0, 0xD000, 0, {}), "Infinity");
   ExpectNumeric(Numeric(0, 0xF000, 0, {}), "-Infinity");
+}
+
+// Random digits, weights and scales against random Decimal(P, S): the binary path (with its
+// shortcut for P <= 18) writes the text path's bytes, and refuses exactly what it refuses.
+TEST(PgBinaryEncoder, RandomNumericsTakeTheTextPathsDecisions) {
+  std::mt19937 rng(5);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  for (int n = 0; n < 20000; ++n) {
+    std::vector<uint16_t> digits(static_cast<size_t>(pick(0, 6)));
+    for (uint16_t& d : digits) d = static_cast<uint16_t>(pick(0, 9999));
+    auto binary = Numeric(static_cast<int16_t>(pick(-3, 5)), pick(0, 1) ? 0x4000 : 0,
+                          static_cast<int16_t>(pick(0, 12)), digits);
+    BinaryField field{binary.data(), static_cast<int32_t>(binary.size())};
+    std::string text;
+    AppendNumericText(field, text);
+    SourceColumn column = Column(pg_oid::kNumeric);
+    int precision = pick(1, 40);
+    column.typmod = NumericTypmod(precision, pick(0, precision));
+    ChType type = MapColumnType("t", column, kModern);
+    std::string from_binary, from_text;
+    bool binary_refused = false, text_refused = false;
+    try {
+      EncodeBinaryField(BinaryConversion::kNumeric, type, field, from_binary);
+    } catch (const PipeError&) {
+      binary_refused = true;
+    }
+    try {
+      EncodeValue(type, text, from_text);
+    } catch (const PipeError&) {
+      text_refused = true;
+    }
+    ASSERT_EQ(binary_refused, text_refused) << text << " as " << type.Sql();
+    ASSERT_EQ(from_binary, from_text) << text << " as " << type.Sql();
+  }
 }
 
 TEST(PgBinaryEncoder, NumericsThatDoNotFitOrAreMalformedAreRefused) {

@@ -55,6 +55,14 @@ void AppendFloat(const BinaryField& field, const ChType& type, std::string& out)
   AppendLittleEndian(bits, out);
 }
 
+// |value| < 10^digits, digits <= 18.
+bool Below10Pow(int64_t value, int digits) {
+  uint64_t limit = 1;
+  for (int i = 0; i < digits; ++i) limit *= 10;
+  uint64_t magnitude = value < 0 ? 0 - static_cast<uint64_t>(value) : static_cast<uint64_t>(value);
+  return magnitude < limit;
+}
+
 // Reused per thread: the text forms below are printed once per value of every row.
 std::string& Scratch() {
   thread_local std::string text;
@@ -178,16 +186,22 @@ void EncodeBinaryField(BinaryConversion conversion, const ChType& type, BinaryFi
                               conversion == BinaryConversion::kTimestamptzText, text);
       });
     case BinaryConversion::kNumeric: {
-      // PostgreSQL's text form costs it more than the binary one costs us to print: the text
-      // path's parser then gives the same bytes and refuses the same values.
-      thread_local std::string text;
-      text.clear();
+      // PostgreSQL's text form costs it more than the binary one costs us: through the text
+      // path's parser, the same bytes and the same refusals as a text COPY.
+      if (type.kind != ChKind::kDecimal)
+        return AppendAsString(out, [&](std::string& text) { AppendNumericText(field, text); });
+      // Decimal32 / Decimal64 straight from the digits in the common case: |value| < 10^P is
+      // exactly the text parser's integer-digits limit, so the bytes are the same.
+      if (type.precision <= 18) {
+        std::optional<int64_t> scaled = NumericScaledInteger(field, type.scale);
+        if (scaled && Below10Pow(*scaled, type.precision)) {
+          if (type.precision <= 9) return AppendLittleEndian(static_cast<int32_t>(*scaled), out);
+          return AppendLittleEndian(*scaled, out);
+        }
+      }
+      std::string& text = Scratch();
       AppendNumericText(field, text);
-      if (type.kind == ChKind::kDecimal)
-        return AppendDecimal(text, type.precision, type.scale, out);
-      AppendVarUInt(text.size(), out);
-      out += text;
-      return;
+      return AppendDecimal(text, type.precision, type.scale, out);
     }
     case BinaryConversion::kNone:
       break;
