@@ -1,0 +1,246 @@
+#include "pipe/cdc_loop.h"
+
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+#include "core/change_spill.h"
+#include "pipe/added_table_loader.h"
+#include "pipe/cdc_schema_change.h"
+#include "source/postgres/pgoutput_decoder.h"
+
+namespace pg2ch {
+namespace {
+
+// The batch-size measure of pull_batch_bytes: the values' text, as received.
+size_t TextBytes(const Transaction& txn) {
+  size_t bytes = 0;
+  for (const RowChange& c : txn.changes) {
+    for (const Cell& cell : c.row) bytes += cell.text.size();
+    for (const Cell& cell : c.old_row) bytes += cell.text.size();
+  }
+  return bytes;
+}
+
+// Spill files of the pipe: next to the catalog, whose disk is the one the operator provisioned for
+// pg2ch (a $TMPDIR may be a small tmpfs, cleaned behind our back), one directory per pipe so
+// that a pipe clearing its leftovers never touches another's files. A crashed run's leftovers
+// go: their transactions are replayed.
+std::filesystem::path FreshSpillDirectory(const PipeContext& ctx) {
+  auto dir = std::filesystem::path(ctx.catalog.path() + ".spill") / ctx.config.name;
+  ChangeSpill::RemoveLeftovers(dir);
+  return dir;
+}
+
+std::vector<SourceTable> Sources(const PipeContext& ctx) {
+  std::vector<SourceTable> sources;
+  for (const auto& t : ctx.tables) sources.push_back(t.source);
+  return sources;
+}
+
+}  // namespace
+
+CdcLoop::CdcLoop(PipeContext& ctx, AddedTableLoader* loader)
+    : ctx_(ctx),
+      cfg_(ctx.config),
+      loader_(loader),
+      ch_(cfg_.destination),
+      sink_(ch_, ctx.tables),
+      spill_dir_(FreshSpillDirectory(ctx)),
+      assembler_(Sources(ctx), {static_cast<size_t>(cfg_.spill_threshold_changes),
+                                [dir = spill_dir_] { return ChangeSpill::Create(dir); }}),
+      durable_(ctx.Record().checkpoint_lsn),
+      stream_(PgConnection::Connect(cfg_.source, true), cfg_.slot, cfg_.publication, durable_),
+      interval_(std::chrono::duration_cast<Clock::duration>(
+          std::chrono::duration<double>(cfg_.sync_interval_seconds))),
+      applier_([this](std::span<Transaction> b) { sink_.ApplyTransactions(b); }) {
+  spdlog::info("pipe {}: CDC from {}", cfg_.name, FormatLsn(durable_));
+}
+
+bool CdcLoop::TouchesLoadingTable(const std::vector<Transaction>& transactions) const {
+  if (loader_ == nullptr || loader_->Complete()) return false;
+  for (const Transaction& t : transactions)
+    for (const RowChange& c : t.changes)
+      if (loader_->Loading(c.relid)) return true;
+  return false;
+}
+
+// Checkpoints and confirms what the applier made durable, never moving backwards.
+void CdcLoop::RecordDurable(const std::vector<DurableBatch>& done) {
+  for (const DurableBatch& d : done) {
+    total_changes_ += d.changes;
+    if (ctx_.metrics) {
+      ctx_.metrics->cdc_changes += d.changes;
+      ctx_.metrics->batches += 1;
+      if (d.last_commit_time != 0) ctx_.metrics->last_commit_time = d.last_commit_time;
+    }
+    spdlog::debug("pipe {}: pushed {} transactions, {} changes, up to {}", cfg_.name,
+                  d.transactions, d.changes, FormatLsn(d.end));
+  }
+  if (done.empty() || done.back().end <= durable_) return;
+  durable_ = done.back().end;
+  ctx_.catalog.SetCheckpoint(ctx_.pipe_id, durable_);
+  stream_.SendStatus(durable_);
+  last_status_ = Clock::now();
+}
+
+// Unchanged TOAST values and TRUNCATEs of an added table need its loaded rows first. Status
+// updates go on meanwhile, or the server would drop the connection of a long load.
+bool CdcLoop::WaitForLoad() {
+  while (!loader_->Done()) {
+    if (ctx_.stop_requested.load()) return false;
+    RecordDurable(applier_.TakeDurable());
+    if (Clock::now() - last_status_ > std::chrono::seconds(5)) {
+      stream_.SendStatus(durable_);
+      last_status_ = Clock::now();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  loader_->RethrowIfFailed();
+  return loader_->Complete();
+}
+
+// Hands the pending batch to the applier; with `wait`, returns once everything handed over is
+// durable and checkpointed. A batch held back by a stop during a load stays unconfirmed: it is
+// replayed later.
+void CdcLoop::Flush(bool wait) {
+  if (!pending_.transactions.empty() &&
+      (!TouchesLoadingTable(pending_.transactions) || WaitForLoad())) {
+    applier_.Submit(std::move(pending_.transactions), pending_.end);
+    pending_ = Pending{};
+  }
+  RecordDurable(wait ? applier_.Drain() : applier_.TakeDurable());
+}
+
+// Applies a spilled transaction in chunks of at most pull_batch_size changes, in order, each a
+// Transaction with the spilled one's LSNs and commit time; the end LSN is handed over with the
+// last chunk only, so it is checkpointed and confirmed once every chunk is durable. Call with
+// nothing in flight (Flush(true)). False when a stop came first: the transaction stays
+// unconfirmed and is replayed whole at the next start.
+//
+// Why applying one transaction in several inserts is still correct:
+// - Every chunk carries the transaction's version (its end LSN). Among rows of equal version
+//   ReplacingMergeTree keeps the last inserted, and chunks are inserted in stream order, each
+//   only once the one before is durable (BatchApplier): the final row of every key is the
+//   transaction's last change to it, as if it had been applied in one insert.
+// - Between chunks, ClickHouse shows part of the transaction (as any non-atomic destination
+//   does between batches); a crash replays the whole transaction from the checkpoint.
+// - An unchanged TOAST value whose row was written by an earlier chunk is read back from
+//   ClickHouse: ChooseStoredRow takes a stored row of the same key with version >= the row's,
+//   i.e. the earlier chunk's image, and skips a stored deleted row of equal version (an earlier
+//   chunk deleted that key; the value then comes from the row the key changed from).
+//   Limitation (toast_lookup.h): after a crash mid-transaction, a replayed chunk may read a row
+//   a later chunk of the first attempt wrote; see the README.
+bool CdcLoop::ApplySpilled(const Transaction& head, ChangeSpill& spill) {
+  const auto chunk_size = static_cast<size_t>(cfg_.pull_batch_size);
+  spdlog::info("pipe {}: applying a transaction of {} changes from disk, in chunks of {}",
+               cfg_.name, spill.changes(), chunk_size);
+  while (true) {
+    std::vector<Transaction> part(1);
+    part[0].commit_lsn = head.commit_lsn;
+    part[0].end_lsn = head.end_lsn;
+    part[0].commit_time = head.commit_time;
+    part[0].changes = spill.ReadChunk(chunk_size);  // while the chunk before is being applied
+    if (part[0].changes.empty()) break;
+    if (ctx_.stop_requested.load()) return false;
+    if (TouchesLoadingTable(part) && !WaitForLoad()) return false;
+    applier_.Submit(std::move(part), spill.unread() == 0 ? head.end_lsn : durable_);
+    RecordDurable(applier_.TakeDurable());
+    if (Clock::now() - last_status_ > std::chrono::seconds(10)) {
+      stream_.SendStatus(durable_);  // we read nothing meanwhile: keep the server from timing out
+      last_status_ = Clock::now();
+    }
+  }
+  RecordDurable(applier_.Drain());
+  return true;
+}
+
+// Keeps the server from timing us out; also confirms transactions that had nothing for us.
+void CdcLoop::ReportStatus() {
+  bool idle = !applier_.Busy();  // read first: a batch finishing now is taken just below
+  RecordDurable(applier_.TakeDurable());
+  if (idle && pending_.transactions.empty() && idle_lsn_ > durable_) {
+    ctx_.catalog.SetCheckpoint(ctx_.pipe_id, idle_lsn_);
+    durable_ = idle_lsn_;
+  }
+  stream_.SendStatus(durable_);
+  last_status_ = Clock::now();
+}
+
+bool CdcLoop::OnTransaction(AssembledTransaction& done) {
+  Transaction& txn = done.transaction;
+  // The sink changes, or the transaction is applied on its own: drain first.
+  if (done.spill || NeedsDestinationChange(txn)) Flush(true);
+  for (const SchemaChange& change : txn.schema_changes) ApplySchemaChange(ctx_, sink_, change);
+  if (done.spill) return ApplySpilled(txn, *done.spill);
+  if (!txn.changes.empty()) {
+    if (pending_.transactions.empty()) pending_.started = Clock::now();
+    pending_.changes += txn.changes.size();
+    pending_.bytes += TextBytes(txn);
+    pending_.end = txn.end_lsn;
+    pending_.transactions.push_back(std::move(txn));
+  } else if (pending_.transactions.empty()) {
+    idle_lsn_ = txn.end_lsn;  // nothing of ours: confirmable once everything before is durable
+  } else {
+    pending_.end = txn.end_lsn;
+  }
+  return true;
+}
+
+void CdcLoop::OnKeepalive(const PrimaryKeepalive& keepalive) {
+  if (ctx_.metrics) ctx_.metrics->received_lsn = keepalive.wal_end;
+  // The keepalive's position is what the server has sent so far; with nothing open or pending
+  // here, every commit before it is durable, so an idle pipe can confirm it and the slot stops
+  // holding WAL written by other databases and tables.
+  if (pending_.transactions.empty() && !assembler_.in_transaction())
+    idle_lsn_ = std::max(idle_lsn_, keepalive.wal_end);
+  if (keepalive.reply_requested) ReportStatus();
+}
+
+std::optional<PipeState> CdcLoop::Run() {
+  auto last_report = Clock::now();
+  while (!ctx_.stop_requested.load()) {
+    if (loader_ != nullptr && loader_->Done()) {
+      loader_->RethrowIfFailed();
+      if (loader_->Complete()) {
+        Flush(true);
+        spdlog::info("pipe {}: added tables loaded, CDC at {}", cfg_.name, FormatLsn(durable_));
+        return PipeState::kRunning;
+      }
+    }
+    RecordDurable(applier_.TakeDurable());  // confirm each batch as soon as it is durable
+    auto now = Clock::now();
+    auto wait = std::chrono::milliseconds(100);
+    if (!pending_.transactions.empty() && !assembler_.in_transaction()) {
+      if (pending_.changes >= static_cast<size_t>(cfg_.pull_batch_size) ||
+          pending_.bytes >= static_cast<size_t>(cfg_.pull_batch_bytes) ||
+          now - pending_.started >= interval_) {
+        Flush(false);
+        continue;
+      }
+      wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(pending_.started +
+                                                                                  interval_ - now) +
+                                std::chrono::milliseconds(1));
+    }
+    auto message = stream_.Next(wait);
+    if (auto* x = message ? std::get_if<XLogData>(&*message) : nullptr) {
+      if (ctx_.metrics) ctx_.metrics->received_lsn = x->wal_end;
+      std::optional<AssembledTransaction> done = assembler_.Feed(DecodePgOutput(x->payload));
+      if (done && !OnTransaction(*done)) break;  // a stop: replayed at the next start
+    } else if (auto* k = message ? std::get_if<PrimaryKeepalive>(&*message) : nullptr) {
+      OnKeepalive(*k);
+    }
+    if (Clock::now() - last_status_ > std::chrono::seconds(10)) ReportStatus();
+    if (Clock::now() - last_report > std::chrono::seconds(30)) {
+      last_report = Clock::now();
+      spdlog::info("pipe {}: CDC {} changes applied, checkpoint {}", cfg_.name, total_changes_,
+                   FormatLsn(durable_));
+    }
+  }
+  // Stop: push what is complete so nothing committed waits for the next start.
+  Flush(true);
+  spdlog::info("pipe {}: CDC stopped at {}", cfg_.name, FormatLsn(durable_));
+  return std::nullopt;
+}
+
+}  // namespace pg2ch
