@@ -35,13 +35,20 @@ struct PipeRecord {
 struct SnapshotPartitionRecord {
   int64_t index = 0;
   // ctid plans: pages [first_page, end_page), end_page -1 for no upper bound (the last range).
-  // Value plans: values [first_page, end_page); the first partition has no lower bound and the
-  // last none above whatever these hold (any int64 is a value, so no sentinel is free).
+  // Value plans of an integer column: values [first_page, end_page); the first partition has no
+  // lower bound and the last none above whatever these hold (any int64 is a value, so no
+  // sentinel is free).
   int64_t first_page = 0;
   int64_t end_page = -1;
   bool done = false;
   int64_t rows = 0;  // rows copied, once done
   Lsn version = 0;   // _peerdb_version its rows carry: the snapshot they were copied under
+  // Value plans of a numeric, timestamp, timestamptz or date column: values [lower_bound,
+  // upper_bound) as text of the column's type (source/postgres/value_domain.h), since fractional
+  // and out-of-int64 values have no int64 form; first_page and end_page are then 0. The open ends
+  // are implied by position as for integers. nullopt in every other plan.
+  std::optional<std::string> lower_bound = std::nullopt;
+  std::optional<std::string> upper_bound = std::nullopt;
 };
 
 struct SnapshotPlanRecord {
@@ -50,7 +57,7 @@ struct SnapshotPlanRecord {
   uint64_t filenode = 0;  // the heap file the page ranges refer to
   int64_t estimated_rows = 0;
   std::vector<SnapshotPartitionRecord> partitions;  // by index
-  // "": ctid page ranges; else the integer column whose value ranges the partitions are.
+  // "": ctid page ranges; else the column whose value ranges the partitions are.
   std::string partition_column = "";
 };
 

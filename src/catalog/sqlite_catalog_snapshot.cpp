@@ -33,6 +33,8 @@ CREATE TABLE IF NOT EXISTS snapshot_partitions (
   done INTEGER NOT NULL DEFAULT 0,
   rows INTEGER NOT NULL DEFAULT 0,
   version INTEGER NOT NULL DEFAULT 0,
+  lower_bound TEXT,
+  upper_bound TEXT,
   PRIMARY KEY (pipe_id, source_schema, source_table, idx)
 );
 )sql";
@@ -56,16 +58,32 @@ bool HasColumn(sqlite3* db, const std::string& table, const std::string& column)
   return info.Step();
 }
 
+// Columns added since the tables were first created, and how to add them to an older file
+// (CREATE TABLE IF NOT EXISTS leaves its tables as they are). Their defaults are what the older
+// plans mean: no partition_column (a ctid plan), no text bounds (ctid or integer plans).
+struct AddedColumn {
+  const char* table;
+  const char* column;
+  const char* add;
+};
+constexpr AddedColumn kAddedColumns[] = {
+    {"snapshot_tables", "partition_column",
+     "ALTER TABLE snapshot_tables ADD COLUMN partition_column TEXT NOT NULL DEFAULT ''"},
+    {"snapshot_partitions", "lower_bound",
+     "ALTER TABLE snapshot_partitions ADD COLUMN lower_bound TEXT"},
+    {"snapshot_partitions", "upper_bound",
+     "ALTER TABLE snapshot_partitions ADD COLUMN upper_bound TEXT"},
+};
+
 void EnsureSchema(sqlite3* db) {
   Exec(db, kSnapshotSchema);
-  // Files written before value-range plans have snapshot_tables without partition_column (CREATE
-  // TABLE IF NOT EXISTS leaves them so): their plans are all ctid plans, hence DEFAULT ''.
-  // Checked again inside the write transaction: another process may have just added it.
-  if (HasColumn(db, "snapshot_tables", "partition_column")) return;
-  InTransaction(db, [&] {
-    if (!HasColumn(db, "snapshot_tables", "partition_column"))
-      Exec(db, "ALTER TABLE snapshot_tables ADD COLUMN partition_column TEXT NOT NULL DEFAULT ''");
-  });
+  for (const AddedColumn& c : kAddedColumns) {
+    if (HasColumn(db, c.table, c.column)) continue;
+    // Checked again inside the write transaction: another process may have just added it.
+    InTransaction(db, [&] {
+      if (!HasColumn(db, c.table, c.column)) Exec(db, c.add);
+    });
+  }
 }
 
 // rows_copied and snapshot_done of one table, from its partitions.
@@ -110,7 +128,8 @@ void Catalog::PutSnapshotPlan(int64_t pipe_id, const SnapshotPlanRecord& plan) {
     for (const SnapshotPartitionRecord& p : plan.partitions) {
       Statement(db,
                 "INSERT INTO snapshot_partitions (pipe_id, source_schema, source_table, idx, "
-                "first_page, end_page, done, rows, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                "first_page, end_page, done, rows, version, lower_bound, upper_bound) VALUES "
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
           .Bind(1, pipe_id)
           .Bind(2, plan.source_schema)
           .Bind(3, plan.source_table)
@@ -120,6 +139,8 @@ void Catalog::PutSnapshotPlan(int64_t pipe_id, const SnapshotPlanRecord& plan) {
           .Bind(7, int64_t{p.done})
           .Bind(8, p.rows)
           .Bind(9, static_cast<int64_t>(p.version))
+          .Bind(10, p.lower_bound)
+          .Bind(11, p.upper_bound)
           .Run();
     }
     RefreshTableProgress(db, pipe_id, plan.source_schema, plan.source_table);
@@ -144,12 +165,14 @@ std::optional<SnapshotPlanRecord> Catalog::SnapshotPlan(int64_t pipe_id,
   plan.estimated_rows = table.Int(1);
   plan.partition_column = table.Text(2);
   Statement parts(db,
-                  "SELECT idx, first_page, end_page, done, rows, version FROM snapshot_partitions "
+                  "SELECT idx, first_page, end_page, done, rows, version, lower_bound, upper_bound "
+                  "FROM snapshot_partitions "
                   "WHERE pipe_id = ? AND source_schema = ? AND source_table = ? ORDER BY idx");
   parts.Bind(1, pipe_id).Bind(2, source_schema).Bind(3, source_table);
   while (parts.Step()) {
     plan.partitions.push_back({parts.Int(0), parts.Int(1), parts.Int(2), parts.Int(3) != 0,
-                               parts.Int(4), static_cast<Lsn>(parts.Int(5))});
+                               parts.Int(4), static_cast<Lsn>(parts.Int(5)), parts.OptionalText(6),
+                               parts.OptionalText(7)});
   }
   return plan;
 }

@@ -28,6 +28,12 @@ Statement& Statement::Bind(int index, const std::string& value) {
   return *this;
 }
 
+Statement& Statement::Bind(int index, const std::optional<std::string>& value) {
+  if (value) return Bind(index, *value);
+  Check(db_, sqlite3_bind_null(stmt_, index), "bind");
+  return *this;
+}
+
 bool Statement::Step() {
   int rc = sqlite3_step(stmt_);
   Check(db_, rc, sqlite3_sql(stmt_));
@@ -39,6 +45,11 @@ int64_t Statement::Int(int column) const { return sqlite3_column_int64(stmt_, co
 std::string Statement::Text(int column) const {
   auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
   return p ? std::string(p, sqlite3_column_bytes(stmt_, column)) : std::string();
+}
+
+std::optional<std::string> Statement::OptionalText(int column) const {
+  if (sqlite3_column_type(stmt_, column) == SQLITE_NULL) return std::nullopt;
+  return Text(column);
 }
 
 void Exec(sqlite3* db, const char* sql) {

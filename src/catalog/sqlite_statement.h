@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace pg2ch::sqlite {
@@ -18,6 +19,7 @@ class Statement {
 
   Statement& Bind(int index, int64_t value);
   Statement& Bind(int index, const std::string& value);
+  Statement& Bind(int index, const std::optional<std::string>& value);  // nullopt: NULL
   // Returns true while a row is available.
   bool Step();
   void Run() {
@@ -26,6 +28,7 @@ class Statement {
   }
   int64_t Int(int column) const;
   std::string Text(int column) const;
+  std::optional<std::string> OptionalText(int column) const;  // nullopt for NULL
 
  private:
   sqlite3* db_;

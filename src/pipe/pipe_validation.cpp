@@ -31,8 +31,8 @@ void CheckSlot(PgConnection& pg, const PipeConfig& c, std::vector<std::string>& 
 }
 
 // Reads each table (exists, has a key, excluded columns exist and are not keys, sorting keys are
-// replicated NOT NULL columns, a partition_column is a replicated integer column) and maps each
-// replicated column's type; collects the problems.
+// replicated NOT NULL columns, a partition_column is a replicated column of a type split by value)
+// and maps each replicated column's type; collects the problems.
 std::vector<SourceTable> CheckTables(PgConnection& pg, const std::optional<ServerCaps>& caps,
                                      const std::vector<TableMapping>& mappings,
                                      std::vector<std::string>& problems) {

@@ -9,6 +9,7 @@
 #include "source/postgres/ctid_partitioner.h"
 #include "source/postgres/table_layout.h"
 #include "source/postgres/value_bounds.h"
+#include "source/postgres/value_domain.h"
 #include "source/postgres/value_partitioner.h"
 
 namespace pg2ch {
@@ -39,15 +40,35 @@ std::string ChoosePartitionColumn(PgConnection& conn, const SourceTable& source,
   std::optional<std::string> key = PrimaryKeyFirstColumn(conn, source);
   if (!key) return "";
   const SourceColumn* c = FindColumn(source, *key);
-  return c != nullptr && IsIntegerPartitionType(c->type_oid) ? c->name : "";
+  return c != nullptr && PartitionValueKind(c->type_oid) ? c->name : "";
 }
 
-void AddPartition(SnapshotPlanRecord& plan, int64_t first, int64_t end) {
+SnapshotPartitionRecord& AddPartition(SnapshotPlanRecord& plan, int64_t first, int64_t end) {
   SnapshotPartitionRecord p;
   p.index = static_cast<int64_t>(plan.partitions.size());
   p.first_page = first;
   p.end_page = end;
   plan.partitions.push_back(p);
+  return plan.partitions.back();
+}
+
+// The partitions of a value plan. The open ends are implied by position (see
+// SnapshotPartitionRecord); the bounds read are stored there anyway, for people reading the
+// catalog.
+void AddValuePartitions(SnapshotPlanRecord& plan, ValueKind kind, const ValueBounds& b,
+                        double estimated_rows, int64_t rows_per_partition) {
+  if (kind == ValueKind::kInteger) {
+    std::optional<int64_t> min = ParseIntegerBound(b.min), max = ParseIntegerBound(b.max);
+    for (const ValueRange& r : PlanValueRanges(min, max, estimated_rows, rows_per_partition))
+      AddPartition(plan, r.lower.value_or(min.value_or(0)), r.upper.value_or(max.value_or(0)));
+    return;
+  }
+  for (const LiteralRange& r :
+       PlanLiteralRanges(kind, b.min, b.max, estimated_rows, rows_per_partition)) {
+    SnapshotPartitionRecord& p = AddPartition(plan, 0, 0);
+    p.lower_bound = r.lower ? r.lower : b.min;
+    p.upper_bound = r.upper ? r.upper : b.max;
+  }
 }
 
 SnapshotPlanRecord NewPlan(PgConnection& conn, const SourceTable& source,
@@ -60,13 +81,12 @@ SnapshotPlanRecord NewPlan(PgConnection& conn, const SourceTable& source,
   plan.estimated_rows = std::llround(layout.estimated_rows);
   plan.partition_column = ChoosePartitionColumn(conn, source, configured, layout);
   if (!plan.partition_column.empty()) {
-    ValueBounds b = ReadValueBounds(conn, source, plan.partition_column, only);
-    std::vector<ValueRange> ranges =
-        PlanValueRanges(b.min, b.max, layout.estimated_rows, rows_per_partition);
-    // The open ends are implied by position (see SnapshotPartitionRecord); the bounds read are
-    // stored there anyway, for people reading the catalog.
-    for (const ValueRange& r : ranges)
-      AddPartition(plan, r.lower.value_or(b.min.value_or(0)), r.upper.value_or(b.max.value_or(0)));
+    // ChoosePartitionColumn returns only replicated columns that PartitionValueKind accepts.
+    ValueKind kind = *PartitionValueKind(FindColumn(source, plan.partition_column)->type_oid);
+    ValueBounds b =
+        ReadValueBounds(conn, source, plan.partition_column,
+                        FiniteCondition(kind, plan.partition_column, conn.server_version()), only);
+    AddValuePartitions(plan, kind, b, layout.estimated_rows, rows_per_partition);
     return plan;
   }
   std::vector<PageRange> ranges =
@@ -84,8 +104,10 @@ bool AllDone(const SnapshotPlanRecord& plan) {
 std::string SplitDescription(const SnapshotPlanRecord& plan, const TableLayout& layout) {
   if (!plan.partition_column.empty()) return " by value ranges of " + plan.partition_column;
   if (layout.splittable) return " by ctid ranges";
-  return " (not split: ctid ranges need a plain table on PostgreSQL 14+, and there is no integer "
-         "partition_column or first primary-key column)";
+  return std::string(
+             " (not split: ctid ranges need a plain table on PostgreSQL 14+, and neither a "
+             "partition_column nor the first primary-key column is of type ") +
+         kPartitionTypeNames + ")";
 }
 
 }  // namespace
@@ -95,9 +117,9 @@ void CheckPartitionColumn(const SourceTable& source, const std::string& column) 
   if (c == nullptr)
     ThrowFatal("table " + source.QualifiedName() + ": partition_column \"" + column +
                "\" is not a replicated column");
-  if (!IsIntegerPartitionType(c->type_oid))
+  if (!PartitionValueKind(c->type_oid))
     ThrowFatal("table " + source.QualifiedName() + ": partition_column \"" + column + "\" is " +
-               c->type_name + "; it must be smallint, integer or bigint");
+               c->type_name + "; it must be " + kPartitionTypeNames);
 }
 
 std::vector<size_t> TableJob::Pending() const {
@@ -109,12 +131,25 @@ std::vector<size_t> TableJob::Pending() const {
 
 CopyScope TableJob::Scope(const SnapshotPartitionRecord& partition) const {
   if (!plan.partition_column.empty()) {
-    ValueRange range;
-    if (partition.index > 0) range.lower = partition.first_page;
-    if (partition.index + 1 < static_cast<int64_t>(plan.partitions.size()))
-      range.upper = partition.end_page;
-    return CopyScope{only, ValueRangeCondition(plan.partition_column, range,
-                                               partition.index == 0 && first_takes_nulls)};
+    bool has_lower = partition.index > 0;
+    bool has_upper = partition.index + 1 < static_cast<int64_t>(plan.partitions.size());
+    bool with_nulls = partition.index == 0 && first_takes_nulls;
+    if (!partition.lower_bound && !partition.upper_bound) {  // an integer plan
+      ValueRange range;
+      if (has_lower) range.lower = partition.first_page;
+      if (has_upper) range.upper = partition.end_page;
+      return CopyScope{only, ValueRangeCondition(plan.partition_column, range, with_nulls)};
+    }
+    if ((!value_kind && (has_lower || has_upper)) || (has_lower && !partition.lower_bound) ||
+        (has_upper && !partition.upper_bound))
+      ThrowFatal("catalog: the load plan of " + plan.source_schema + "." + plan.source_table +
+                 " has text bounds for partition_column \"" + plan.partition_column +
+                 "\", which is no longer a replicated column of a type split by value");
+    LiteralRange range;
+    if (has_lower) range.lower = partition.lower_bound;
+    if (has_upper) range.upper = partition.upper_bound;
+    return CopyScope{only,
+                     LiteralRangeCondition(plan.partition_column, *value_kind, range, with_nulls)};
   }
   PageRange range{partition.first_page, std::nullopt};
   if (partition.end_page >= 0) range.end_page = partition.end_page;
@@ -155,6 +190,7 @@ std::vector<TableJob> PrepareSnapshotPlans(PgConnection& conn, PipeContext& ctx,
     // a row.
     const SourceColumn* c = FindColumn(source, job.plan.partition_column);
     job.first_takes_nulls = c == nullptr || c->nullable;
+    if (c != nullptr) job.value_kind = PartitionValueKind(c->type_oid);
     jobs.push_back(std::move(job));
   }
   return jobs;

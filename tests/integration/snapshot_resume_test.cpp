@@ -161,7 +161,11 @@ void SetPartitionColumn(const PipeFiles& files, const std::string& source,
   std::ofstream(files.pipe) << s;
 }
 
-class SnapshotResume : public EngineTest {};
+class SnapshotResume : public EngineTest {
+ protected:
+  void KillNineMidValueRangeLoadThenRewrite(const std::string& hint, const std::string& column,
+                                            const std::string& add_column);
+};
 
 TEST_P(SnapshotResume, KillNineMidSnapshotRedoesOnlyUnfinishedPartitionsUnderConcurrentWrites) {
   TestDatabases dbs = NewDatabases("resume");
@@ -329,6 +333,87 @@ TEST_P(SnapshotResume, PartitionColumnSplitsByValueRangesCoveringNulls) {
             std::to_string(rows));
 }
 
+// After a load split by value ranges of `column`: the plan has at least `min_partitions` ranges
+// with text bounds, and every row was copied exactly once. The partitions' row counts add up to
+// PostgreSQL's (a row in two ranges would count twice) and ClickHouse holds the same ids (a row
+// in none would be missing).
+void ExpectSplitByTextBoundsCopyingEachRowOnce(const TestDatabases& dbs, const PipeFiles& files,
+                                               const std::string& pipe, const std::string& table,
+                                               const std::string& column, size_t min_partitions) {
+  const auto plan = ReadProgress(files, pipe, {table}).plans.at(table);
+  EXPECT_EQ(plan.partition_column, column) << table;
+  ASSERT_GE(plan.partitions.size(), min_partitions) << table;
+  EXPECT_TRUE(plan.partitions.at(0).upper_bound.has_value()) << table;
+  int64_t copied = 0;
+  for (const auto& p : plan.partitions) copied += p.rows;
+  std::string pg = PgQuery(dbs.pg, "SELECT count(*) || ' ' || sum(id) FROM " + table)[0][0];
+  EXPECT_EQ(std::to_string(copied) + pg.substr(pg.find(' ')), pg)
+      << table << ": a row was copied twice or not at all";
+  EXPECT_EQ(Ch(dbs, "SELECT toString(count()) || ' ' || toString(sum(id)) FROM `" +
+                        dbs.ch.database + "`.`" + table + "` FINAL"),
+            pg)
+      << table;
+}
+
+// partition_column of types other than integers: fractional numeric(12,3) and unconstrained
+// numeric values, timestamptz, and a timestamptz primary key chosen unasked. NULLs go with the
+// first range, -infinity too, infinity and NaN (above every number) with the last: min and max
+// are planned without them, and no range leaves them out.
+TEST_P(SnapshotResume, NumericAndTimestampColumnsSplitByValueRangesCoveringSpecialValues) {
+  TestDatabases dbs = NewDatabases("valtypes");
+  const std::string pipe = PipeName("valtypes");
+  const int rows = 40000;
+  const std::string series = " FROM generate_series(1, " + std::to_string(rows) + ") g;";
+  // Decimal columns of ClickHouse hold no NaN or infinity: only `b` (String) has them.
+  PgExec(dbs.pg,
+         "CREATE TABLE na (id bigint PRIMARY KEY, v text NOT NULL, n int NOT NULL, a "
+         "numeric(12,3));"
+         "INSERT INTO na SELECT g, md5(g::text), 0, CASE WHEN g % 10 = 0 THEN NULL "
+         "ELSE -5.5 + (g % 15751) * 0.001 END" +
+             series +
+             "CREATE TABLE nb (id bigint PRIMARY KEY, v text NOT NULL, n int NOT NULL, b numeric);"
+             "INSERT INTO nb SELECT g, md5(g::text), 0, CASE WHEN g % 10 = 0 THEN NULL "
+             "WHEN g % 997 = 1 THEN 'NaN' WHEN g % 997 = 2 THEN 'Infinity' "
+             "WHEN g % 997 = 3 THEN '-Infinity' ELSE (g - 20000) / 7.0 END" +
+             series +
+             "CREATE TABLE tsr (id bigint PRIMARY KEY, v text NOT NULL, n int NOT NULL, ts "
+             "timestamptz);"
+             "INSERT INTO tsr SELECT g, md5(g::text), 0, CASE WHEN g % 10 = 0 THEN NULL "
+             "WHEN g % 997 = 1 THEN 'infinity' WHEN g % 997 = 2 THEN '-infinity' "
+             "ELSE '2024-01-01 00:00:00+00'::timestamptz + g * interval '60.123457 seconds' END" +
+             series +
+             "CREATE TABLE pts (ts timestamptz NOT NULL, id bigint NOT NULL, v text NOT NULL, n "
+             "int NOT NULL, PRIMARY KEY (ts, id)) PARTITION BY RANGE (ts);"
+             "CREATE TABLE pts_all PARTITION OF pts DEFAULT;"
+             "INSERT INTO pts SELECT CASE WHEN g = 1 THEN '-infinity' WHEN g = 2 THEN 'infinity' "
+             "ELSE '1999-12-31 23:00:00+00'::timestamptz + g * interval '1.5 seconds' END, g, "
+             "md5(g::text), 0" +
+             series + "ANALYZE na, nb, tsr, pts");
+  PipeFiles files = WritePipe(dbs, pipe, {"public.na", "public.nb", "public.tsr", "public.pts"},
+                              "\"snapshot_num_rows_per_partition\": 4000, "
+                              "\"snapshot_max_parallel_workers\": 2");
+  SetPartitionColumn(files, "public.na", "a");
+  SetPartitionColumn(files, "public.nb", "b");
+  SetPartitionColumn(files, "public.tsr", "ts");
+  auto run = StartPg2ch(files);
+  ASSERT_TRUE(WaitForState(files, pipe, PipeState::kRunning, 120)) << run->Output();
+  for (const char* table : {"na", "nb", "tsr", "pts"})
+    EXPECT_EQ(WaitForEqual(dbs, table, table, Columns(), "id", 120), "") << run->Output();
+  EXPECT_NE(run->Output().find("by value ranges of ts"), std::string::npos) << run->Output();
+  run->Signal(SIGTERM);
+  EXPECT_EQ(run->Wait(30), 0) << run->Output();
+  ExpectSplitByTextBoundsCopyingEachRowOnce(dbs, files, pipe, "na", "a", 5);
+  ExpectSplitByTextBoundsCopyingEachRowOnce(dbs, files, pipe, "nb", "b", 5);
+  ExpectSplitByTextBoundsCopyingEachRowOnce(dbs, files, pipe, "tsr", "ts", 5);
+  ExpectSplitByTextBoundsCopyingEachRowOnce(dbs, files, pipe, "pts", "ts", 5);
+  // Equal-width ranges between the finite min and max: -5.5 and 10.25 over 10 ranges.
+  const auto na = ReadProgress(files, pipe, {"na"}).plans.at("na");
+  ASSERT_EQ(na.partitions.size(), 10u);
+  EXPECT_EQ(na.partitions[1].lower_bound, "-3.925");
+  EXPECT_EQ(na.partitions[9].lower_bound, "8.675");
+  EXPECT_EQ(na.partitions[0].lower_bound, "-5.500");  // the min read, kept for people
+}
+
 // No ctid ranges for a partitioned table: it is split by its integer primary key, unasked.
 TEST_P(SnapshotResume, PartitionedTableSplitsByValueRangesOfItsPrimaryKey) {
   TestDatabases dbs = NewDatabases("valauto");
@@ -358,17 +443,21 @@ TEST_P(SnapshotResume, PartitionedTableSplitsByValueRangesOfItsPrimaryKey) {
 }
 
 // A value-range load killed midway resumes with only its unfinished ranges, even after the table
-// was rewritten (value ranges do not depend on where tuples lie), under concurrent writes.
-TEST_P(SnapshotResume, KillNineMidValueRangeLoadRedoesOnlyUnfinishedPartitionsAfterRewrite) {
-  TestDatabases dbs = NewDatabases("valresume");
-  const std::string pipe = PipeName("valresume");
+// was rewritten (value ranges do not depend on where tuples lie), under concurrent writes. The
+// table is split by `column`, which `add_column` (SQL, "" for none) adds to it.
+void SnapshotResume::KillNineMidValueRangeLoadThenRewrite(const std::string& hint,
+                                                          const std::string& column,
+                                                          const std::string& add_column) {
+  TestDatabases dbs = NewDatabases(hint);
+  const std::string pipe = PipeName(hint);
   const int rows = 200000;
   CreateTable(dbs, "vbig", rows);
+  if (!add_column.empty()) PgExec(dbs.pg, add_column);
   PipeFiles files =
       WritePipe(dbs, pipe, {"public.vbig"},
                 "\"snapshot_num_rows_per_partition\": 3000, "
                 "\"snapshot_max_parallel_workers\": 2, \"sync_interval_seconds\": 0.2");
-  SetPartitionColumn(files, "public.vbig", "id");
+  SetPartitionColumn(files, "public.vbig", column);
   BackgroundWrites load = WriteLoad(dbs.pg, "vbig", rows);
   auto first = StartPg2ch(files);
   WaitForPartitions(files, pipe, {"vbig"}, 6);
@@ -376,7 +465,7 @@ TEST_P(SnapshotResume, KillNineMidValueRangeLoadRedoesOnlyUnfinishedPartitionsAf
   ASSERT_EQ(first->Wait(10), 128 + SIGKILL);
   Progress before = ReadProgress(files, pipe, {"vbig"});
   StopMerges(dbs, "vbig");
-  ASSERT_EQ(before.plans.at("vbig").partition_column, "id");
+  ASSERT_EQ(before.plans.at("vbig").partition_column, column);
   ASSERT_GE(before.Done(), 6u) << first->Output();
   ASSERT_LT(before.Done(), before.Total()) << "the load finished before the kill";
   PgExec(dbs.pg, "VACUUM FULL vbig");
@@ -395,6 +484,19 @@ TEST_P(SnapshotResume, KillNineMidValueRangeLoadRedoesOnlyUnfinishedPartitionsAf
   second->Signal(SIGTERM);
   EXPECT_EQ(second->Wait(30), 0) << second->Output();
   ExpectOnlyUnfinishedPartitionsRedone(dbs, before, ReadProgress(files, pipe, {"vbig"}));
+}
+
+TEST_P(SnapshotResume, KillNineMidValueRangeLoadRedoesOnlyUnfinishedPartitionsAfterRewrite) {
+  KillNineMidValueRangeLoadThenRewrite("valresume", "id", "");
+}
+
+// The same split by a numeric column of fractional values (NULL in the rows the writes insert):
+// the resumed load reads its text bounds back from the catalog and copies the ranges left.
+TEST_P(SnapshotResume, KillNineMidNumericRangeLoadRedoesOnlyUnfinishedPartitions) {
+  KillNineMidValueRangeLoadThenRewrite(
+      "numresume", "x",
+      "ALTER TABLE vbig ADD COLUMN x numeric; UPDATE vbig SET x = id / 3.0; "
+      "CREATE INDEX ON vbig (x); ANALYZE vbig");
 }
 
 PG2CH_INSTANTIATE_ENGINE_TESTS(SnapshotResume);

@@ -15,26 +15,22 @@ std::optional<std::string> PrimaryKeyFirstColumn(PgConnection& conn, const Sourc
 }
 
 ValueBounds ReadValueBounds(PgConnection& conn, const SourceTable& table, const std::string& column,
-                            bool only) {
+                            const std::string& finite, bool only) {
   std::string col = PgIdent(column);
-  auto rows = conn.Query("SELECT min(" + col + ")::text, max(" + col + ")::text FROM " +
-                         (only ? "ONLY " : "") + PgIdent(table.schema) + "." + PgIdent(table.name));
+  // Subqueries, not FILTER: PostgreSQL answers min/max from an index only without FILTER.
+  std::string from = std::string(" FROM ") + (only ? "ONLY " : "") + PgIdent(table.schema) + "." +
+                     PgIdent(table.name) + (finite.empty() ? "" : " WHERE " + finite);
+  auto rows = conn.Query("SELECT (SELECT min(" + col + ")" + from + ")::text, (SELECT max(" + col +
+                         ")" + from + ")::text");
   if (rows.size() != 1 || rows[0].size() != 2)
     ThrowFatal("PostgreSQL: min/max of " + table.QualifiedName() + "." + column +
                " returned no row");
-  // NULL comes back as "", which no integer prints as.
-  auto parse = [&](const std::string& text) -> std::optional<int64_t> {
+  // NULL comes back as "", which no value of a partition column prints as.
+  auto bound = [](const std::string& text) -> std::optional<std::string> {
     if (text.empty()) return std::nullopt;
-    try {
-      size_t used = 0;
-      int64_t v = std::stoll(text, &used);
-      if (used == text.size()) return v;
-    } catch (const std::exception&) {
-    }
-    ThrowFatal("PostgreSQL: min/max of " + table.QualifiedName() + "." + column +
-               " is not an integer: \"" + text + "\"");
+    return text;
   };
-  return ValueBounds{parse(rows[0][0]), parse(rows[0][1])};
+  return ValueBounds{bound(rows[0][0]), bound(rows[0][1])};
 }
 
 }  // namespace pg2ch

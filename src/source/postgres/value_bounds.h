@@ -1,5 +1,6 @@
 // Catalog and table look-ups that value-range partitioning (value_partitioner.h) needs: which
-// column to split by when none is configured, and the smallest and largest value of a column.
+// column to split by when none is configured, and the smallest and largest (finite) value of a
+// column.
 //
 // Call them on the coordinator's connection inside the load's snapshot transaction: the bounds
 // are then those of the snapshot the partitions are copied under.
@@ -19,13 +20,15 @@ namespace pg2ch {
 std::optional<std::string> PrimaryKeyFirstColumn(PgConnection& conn, const SourceTable& table);
 
 struct ValueBounds {
-  std::optional<int64_t> min;  // nullopt when no row has a non-NULL value
-  std::optional<int64_t> max;
+  // As PostgreSQL prints them; nullopt when no row has a (finite) non-NULL value.
+  std::optional<std::string> min;
+  std::optional<std::string> max;
 };
 
-// min(column) and max(column) of an integer column, in one query (each an index probe when the
-// column leads an index). `only`: FROM ONLY, as the copy itself reads (see CopyScope).
+// min(column) and max(column) among the rows that meet `finite` (SQL; "" for all rows), in one
+// query (each an index probe when the column leads an index). `only`: FROM ONLY, as the copy
+// itself reads (see CopyScope).
 ValueBounds ReadValueBounds(PgConnection& conn, const SourceTable& table, const std::string& column,
-                            bool only);
+                            const std::string& finite, bool only);
 
 }  // namespace pg2ch

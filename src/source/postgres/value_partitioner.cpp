@@ -46,12 +46,20 @@ std::vector<ValueRange> PlanValueRanges(std::optional<int64_t> min, std::optiona
 
 std::string ValueRangeCondition(const std::string& column, const ValueRange& range,
                                 bool with_nulls) {
-  if (!range.lower && !range.upper) return "";
+  auto sql = [](std::optional<int64_t> bound) -> std::optional<std::string> {
+    if (!bound) return std::nullopt;
+    return std::to_string(*bound);
+  };
+  return ValueRangeCondition(column, sql(range.lower), sql(range.upper), with_nulls);
+}
+
+std::string ValueRangeCondition(const std::string& column, const std::optional<std::string>& lower,
+                                const std::optional<std::string>& upper, bool with_nulls) {
+  if (!lower && !upper) return "";
   std::string col = PgIdent(column);
   std::string cond;
-  if (range.lower) cond = col + " >= " + std::to_string(*range.lower);
-  if (range.upper)
-    cond += (cond.empty() ? "" : " AND ") + col + " < " + std::to_string(*range.upper);
+  if (lower) cond = col + " >= " + *lower;
+  if (upper) cond += (cond.empty() ? "" : " AND ") + col + " < " + *upper;
   if (with_nulls) cond = "(" + cond + " OR " + col + " IS NULL)";
   return cond;
 }

@@ -1,7 +1,9 @@
-// Splits a table into ranges of one integer column's values, for a parallel, resumable initial
-// load where ctid ranges cannot be used (PostgreSQL 13 and older scan the whole table for a ctid
-// condition; a partitioned table has no ctid of its own) or where the user names the column.
-// Pure: numbers in, ranges out, no I/O (min and max come from value_bounds.h).
+// Splits a table into ranges of one column's values, for a parallel, resumable initial load where
+// ctid ranges cannot be used (PostgreSQL 13 and older scan the whole table for a ctid condition; a
+// partitioned table has no ctid of its own) or where the user names the column. Integers are
+// split here; numeric, timestamp, timestamptz and date columns are split the same way on an int64
+// image of their values (value_domain.h). Pure: numbers in, ranges out, no I/O (min and max come
+// from value_bounds.h).
 //
 // [min, max] is cut into equal-width ranges; the first has no lower bound and the last none
 // above, so values outside the bounds read at planning (rows inserted later) are still covered,
@@ -47,5 +49,8 @@ std::vector<ValueRange> PlanValueRanges(std::optional<int64_t> min, std::optiona
 // first range of a nullable column, and only for it).
 std::string ValueRangeCondition(const std::string& column, const ValueRange& range,
                                 bool with_nulls);
+// The same with bounds already written as SQL: numbers, or literals cast to the column's type.
+std::string ValueRangeCondition(const std::string& column, const std::optional<std::string>& lower,
+                                const std::optional<std::string>& upper, bool with_nulls);
 
 }  // namespace pg2ch
