@@ -3,10 +3,11 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <cstdio>
 #include <string_view>
 
 #include "common/error.h"
+#include "core/civil_date.h"
+#include "source/postgres/datetime_binary.h"
 
 namespace pg2ch {
 namespace {
@@ -15,40 +16,12 @@ constexpr int64_t kUsPerSecond = 1000000;
 constexpr int64_t kUsPerDay = 86400 * kUsPerSecond;
 // Image digits of a numeric: 10^18 - 1 and its negation (minus one for the floor) fit in int64.
 constexpr int64_t kNumericDigits = 18;
-// Days from 1970-01-01, the epoch of the calendar arithmetic below, to PostgreSQL's 2000-01-01.
+// Days from 1970-01-01, the epoch of civil_date.h, to PostgreSQL's 2000-01-01.
 constexpr int64_t kPgEpochDays = 10957;
 
 [[noreturn]] void NotAValue(const std::string& text) {
   ThrowFatal("PostgreSQL: partition column value \"" + text +
              "\" is not a finite value of the column's type");
-}
-
-int64_t FloorDiv(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
-
-// Proleptic Gregorian calendar, astronomical years (1 BC is year 0), after Howard Hinnant's
-// days_from_civil / civil_from_days: exact for every date PostgreSQL has.
-int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
-  y -= m <= 2;
-  int64_t era = FloorDiv(y, 400);
-  int64_t yoe = y - era * 400;
-  int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468 - kPgEpochDays;
-}
-
-struct Civil {
-  int64_t year, month, day;
-};
-
-Civil CivilFromDays(int64_t days) {
-  int64_t z = days + kPgEpochDays + 719468;
-  int64_t era = FloorDiv(z, 146097);
-  int64_t doe = z - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153;
-  int64_t month = mp < 10 ? mp + 3 : mp - 9;
-  return {yoe + era * 400 + (month <= 2), month, doy - (153 * mp + 2) / 5 + 1};
 }
 
 // Reads text left to right; every step fails (nullopt / false) rather than skipping.
@@ -112,7 +85,9 @@ std::optional<int64_t> DateTime(ValueKind kind, std::string_view text) {
   }
   bool bc = c.Eat(" BC");
   if (c.at != text.size()) return std::nullopt;
-  int64_t days = DaysFromCivil(bc ? 1 - year : year, month, day);
+  int64_t days = DaysFromCivil(bc ? 1 - year : year, static_cast<unsigned>(month),
+                               static_cast<unsigned>(day)) -
+                 kPgEpochDays;
   if (kind == ValueKind::kDate) return days;
   int64_t image = 0;
   if (__builtin_mul_overflow(days, kUsPerDay, &image) || __builtin_add_overflow(image, us, &image))
@@ -120,29 +95,15 @@ std::optional<int64_t> DateTime(ValueKind kind, std::string_view text) {
   return image;
 }
 
+// As PostgreSQL prints it; split points lie between finite values, so never on the int32 / int64
+// extremes that mean infinity there.
 std::string DateTimeText(ValueKind kind, int64_t image) {
-  int64_t days = kind == ValueKind::kDate ? image : FloorDiv(image, kUsPerDay);
-  int64_t us = kind == ValueKind::kDate ? 0 : image - days * kUsPerDay;
-  Civil civil = CivilFromDays(days);
-  bool bc = civil.year <= 0;
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lld",
-                static_cast<long long>(bc ? 1 - civil.year : civil.year),
-                static_cast<long long>(civil.month), static_cast<long long>(civil.day));
-  std::string out = buf;
-  if (kind != ValueKind::kDate) {
-    long long seconds = us / kUsPerSecond;
-    std::snprintf(buf, sizeof buf, " %02lld:%02lld:%02lld", seconds / 3600, seconds / 60 % 60,
-                  seconds % 60);
-    out += buf;
-    if (us % kUsPerSecond != 0) {
-      std::snprintf(buf, sizeof buf, ".%06lld", static_cast<long long>(us % kUsPerSecond));
-      std::string fraction = buf;
-      out += fraction.substr(0, fraction.find_last_not_of('0') + 1);
-    }
-    if (kind == ValueKind::kTimestamptz) out += "+00";
-  }
-  return bc ? out + " BC" : out;
+  std::string out;
+  if (kind == ValueKind::kDate)
+    AppendPgDateText(static_cast<int32_t>(image), out);
+  else
+    AppendPgTimestampText(image, kind == ValueKind::kTimestamptz, out);
+  return out;
 }
 
 // A numeric as printed ("-12.340"; never an exponent): sign, significant digits without leading
