@@ -4,12 +4,12 @@
 # with text and numeric) and size (default 1M and 10M rows), in one run on the same servers:
 #   copy     COPY t TO STDOUT into /dev/null       (the source's limit)
 #   shell    psql "\copy t to stdout" | clickhouse-client "INSERT ... FORMAT TabSeparated"
-#   pg2ch-1  a snapshot_only pipe, snapshot_max_parallel_workers = 1
-#   pg2ch-2  the same with 2 workers
+#   pg2ch-N  a snapshot_only pipe, snapshot_max_parallel_workers = N, for each N in WORKERS
 # Prints rows/s and MB/s (MB = the table's size in PostgreSQL, pg_table_size), pg2ch's peak RSS,
-# and the ratios pg2ch / copy and copy / shell. Each timing is the best of REPEAT runs.
+# and the ratios pg2ch-N / copy and copy / shell. Each timing is the best of REPEAT runs.
 # Usage: bench/initial_load.sh [SIZES] [SHAPES]   e.g. bench/initial_load.sh "1000000" "narrow"
 #   env: PG2CH_BIN (default build/pg2ch), REPEAT (default 2; 1 for tables over 5M rows),
+#        WORKERS (default "1 2": the worker counts to run pg2ch with; pg2ch's own default is 4),
 #        ROWS_PER_PARTITION (default: pg2ch's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -112,18 +112,21 @@ for rows in $sizes; do
     rss_kb=0
     measure "$repeat" raw_copy "$t"; copy=$secs
     measure "$repeat" shell_pipe "$t"; shell=$secs
-    measure "$repeat" run_pg2ch "$t" 1; one=$secs
-    measure "$repeat" run_pg2ch "$t" 2; two=$secs
-    python3 - "$shape" "$rows" "$mb" "$copy" "$shell" "$one" "$two" "$rss_kb" <<'PY'
+    runs=()
+    for w in ${WORKERS:-1 2}; do
+      measure "$repeat" run_pg2ch "$t" "$w"; runs+=("$w=$secs")
+    done
+    python3 - "$shape" "$rows" "$mb" "$copy" "$shell" "$rss_kb" "${runs[@]}" <<'PY'
 import sys
 shape, rows, mb = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-copy, shell, one, two = map(float, sys.argv[4:8])
-rss = int(sys.argv[8]) / 1024
+copy, shell = float(sys.argv[4]), float(sys.argv[5])
+rss = int(sys.argv[6]) / 1024
+runs = [(f"pg2ch-{w}", float(s)) for w, s in (r.split("=") for r in sys.argv[7:])]
 print(f"{shape} {rows:,} rows, {mb:.0f} MB:")
-for name, s in (("copy", copy), ("shell", shell), ("pg2ch-1", one), ("pg2ch-2", two)):
+for name, s in [("copy", copy), ("shell", shell)] + runs:
     print(f"  {name:<8} {s:7.2f} s {rows / s:>12,.0f} rows/s {mb / s:7.1f} MB/s")
-print(f"  pg2ch peak RSS {rss:.0f} MB; pg2ch-1/copy {copy / one:.2f}x, pg2ch-2/copy "
-      f"{copy / two:.2f}x, copy/shell {shell / copy:.2f}x", flush=True)
+ratios = ", ".join(f"{name}/copy {copy / s:.2f}x" for name, s in runs)
+print(f"  pg2ch peak RSS {rss:.0f} MB; {ratios}, copy/shell {shell / copy:.2f}x", flush=True)
 PY
     psql -c "DROP TABLE $t"
     ch "DROP TABLE shell.$t"
