@@ -103,7 +103,7 @@ TEST(ValuePartitioner, ConditionsAreHalfOpenWithNullsInTheFirstRangeOnly) {
             "\"Odd \"\"Name\"\"\" >= 1");
 }
 
-TEST(ValuePartitioner, OnlyIntegerTypesAreSplit) {
+TEST(ValuePartitioner, IntegerTypesAreTheInt64Domain) {
   EXPECT_TRUE(IsIntegerPartitionType(21));     // smallint
   EXPECT_TRUE(IsIntegerPartitionType(23));     // integer
   EXPECT_TRUE(IsIntegerPartitionType(20));     // bigint
