@@ -1,9 +1,9 @@
 // Loads the tables added to a running pipe on a thread of its own, while the pipe's CDC goes on
 // (see table_changes.h for why the versions work out).
 //
-// The CDC loop asks Loading(relid) before writing a batch: a batch holding changes of a table
-// still loading waits until the load is durable (Done, then Complete), since unchanged TOAST values
-// and TRUNCATEs of such changes need the loaded rows in ClickHouse first. The thread opens its own
+// Changes of a table still loading must wait until its load is durable (Done, then Complete),
+// since unchanged TOAST values and TRUNCATEs of such changes need the loaded rows in ClickHouse
+// first: the CDC loop holds them back meanwhile (cdc_loop.h). The thread opens its own
 // catalog connection and source/destination connections; destroying the loader stops it (the
 // partitions done so far stay recorded) and waits for it.
 #pragma once
@@ -25,7 +25,9 @@ class AddedTableLoader {
   ~AddedTableLoader();
 
   // True until the table's rows are durable (also when the load ended without finishing).
-  bool Loading(uint32_t relid) const { return !Complete() && relids_.count(relid) > 0; }
+  bool Loading(uint32_t relid) const { return !Complete() && Loads(relid); }
+  // Whether the table is one of those this loader loads (or loaded).
+  bool Loads(uint32_t relid) const { return relids_.count(relid) > 0; }
   bool Done() const { return done_.load(); }
   // Rethrows the load's error, if it ended with one.
   void RethrowIfFailed() const;

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "core/change_spill.h"
@@ -77,8 +78,18 @@ void CdcLoop::RecordDurable(const std::vector<DurableBatch>& done) {
     spdlog::debug("pipe {}: pushed {} transactions, {} changes, up to {}", cfg_.name,
                   d.transactions, d.changes, FormatLsn(d.end));
   }
-  if (done.empty() || done.back().end <= durable_) return;
-  durable_ = done.back().end;
+  if (done.empty()) return;
+  Lsn end = done.back().end;
+  if (hold_limit_) {
+    passed_ = std::max(passed_, end);
+    end = std::min(end, *hold_limit_);
+  }
+  AdvanceCheckpoint(end);
+}
+
+void CdcLoop::AdvanceCheckpoint(Lsn end) {
+  if (end <= durable_) return;
+  durable_ = end;
   ctx_.catalog.SetCheckpoint(ctx_.pipe_id, durable_);
   stream_.SendStatus(durable_);
   last_status_ = Clock::now();
@@ -98,6 +109,52 @@ bool CdcLoop::WaitForLoad() {
   }
   loader_->RethrowIfFailed();
   return loader_->Complete();
+}
+
+bool CdcLoop::HoldLoadingChanges(Transaction& txn) {
+  if (loader_ == nullptr || (loader_->Complete() && held_.empty())) return true;
+  // Once holding, every change of the loaded tables is held, even after the load completed, so
+  // that they are applied in their order.
+  auto held = [&](const RowChange& c) { return loader_->Loads(c.relid); };
+  const auto count =
+      static_cast<size_t>(std::count_if(txn.changes.begin(), txn.changes.end(), held));
+  if (count == 0) return true;
+  if (held_changes_ + count > static_cast<size_t>(cfg_.pull_batch_size)) {
+    spdlog::info("pipe {}: more than {} changes to tables still loading: CDC waits for the load",
+                 cfg_.name, cfg_.pull_batch_size);
+    return ReleaseHeld();  // then `txn` goes on whole
+  }
+  if (held_.empty()) hold_limit_ = std::max(durable_, last_end_);
+  Transaction part;
+  part.commit_lsn = txn.commit_lsn;
+  part.end_lsn = txn.end_lsn;
+  part.commit_time = txn.commit_time;
+  std::vector<RowChange> rest;
+  for (RowChange& c : txn.changes) (held(c) ? part.changes : rest).push_back(std::move(c));
+  txn.changes = std::move(rest);
+  held_changes_ += count;
+  held_.push_back(std::move(part));
+  return true;
+}
+
+bool CdcLoop::ReleaseHeld() {
+  if (!WaitForLoad()) return false;
+  ApplyHeld();
+  return true;
+}
+
+// With the load durable: the held changes, then the checkpoint where it would have been.
+void CdcLoop::ApplyHeld() {
+  if (held_.empty()) return;
+  spdlog::info("pipe {}: applying {} change(s) to the added tables held during their load",
+               cfg_.name, held_changes_);
+  const Lsn end = held_.back().end_lsn;
+  applier_.Submit(std::move(held_), end);
+  held_.clear();
+  held_changes_ = 0;
+  RecordDurable(applier_.Drain());
+  hold_limit_.reset();
+  AdvanceCheckpoint(passed_);
 }
 
 // Hands the pending batch to the applier; with `wait`, returns once everything handed over is
@@ -159,7 +216,7 @@ bool CdcLoop::ApplySpilled(const Transaction& head, ChangeSpill& spill) {
 void CdcLoop::ReportStatus() {
   bool idle = !applier_.Busy();  // read first: a batch finishing now is taken just below
   RecordDurable(applier_.TakeDurable());
-  if (idle && pending_.transactions.empty() && idle_lsn_ > durable_) {
+  if (idle && pending_.transactions.empty() && !hold_limit_ && idle_lsn_ > durable_) {
     ctx_.catalog.SetCheckpoint(ctx_.pipe_id, idle_lsn_);
     durable_ = idle_lsn_;
   }
@@ -169,21 +226,31 @@ void CdcLoop::ReportStatus() {
 
 bool CdcLoop::OnTransaction(AssembledTransaction& done) {
   Transaction& txn = done.transaction;
-  // The sink changes, or the transaction is applied on its own: drain first.
-  if (done.spill || NeedsDestinationChange(txn)) Flush(true);
-  for (const SchemaChange& change : txn.schema_changes) ApplySchemaChange(ctx_, sink_, change);
-  if (done.spill) return ApplySpilled(txn, *done.spill);
-  if (!txn.changes.empty()) {
-    if (pending_.transactions.empty()) pending_.started = Clock::now();
-    pending_.changes += txn.changes.size();
-    pending_.bytes += TextBytes(txn);
-    pending_.end = txn.end_lsn;
-    pending_.transactions.push_back(std::move(txn));
-  } else if (pending_.transactions.empty()) {
-    idle_lsn_ = txn.end_lsn;  // nothing of ours: confirmable once everything before is durable
-  } else {
-    pending_.end = txn.end_lsn;
+  const Lsn end = txn.end_lsn;
+  // The sink changes, or the transaction is applied on its own: drain first, held changes
+  // included (their rows have the widths from before a schema change).
+  if (done.spill || NeedsDestinationChange(txn)) {
+    if (!held_.empty() && !ReleaseHeld()) return false;
+    Flush(true);
   }
+  for (const SchemaChange& change : txn.schema_changes) ApplySchemaChange(ctx_, sink_, change);
+  if (done.spill) {
+    if (!ApplySpilled(txn, *done.spill)) return false;
+  } else {
+    if (!HoldLoadingChanges(txn)) return false;
+    if (!txn.changes.empty()) {
+      if (pending_.transactions.empty()) pending_.started = Clock::now();
+      pending_.changes += txn.changes.size();
+      pending_.bytes += TextBytes(txn);
+      pending_.end = txn.end_lsn;
+      pending_.transactions.push_back(std::move(txn));
+    } else if (pending_.transactions.empty()) {
+      idle_lsn_ = txn.end_lsn;  // nothing of ours: confirmable once everything before is durable
+    } else {
+      pending_.end = txn.end_lsn;
+    }
+  }
+  last_end_ = end;
   return true;
 }
 
@@ -204,6 +271,7 @@ std::optional<PipeState> CdcLoop::Run() {
       loader_->RethrowIfFailed();
       if (loader_->Complete()) {
         Flush(true);
+        ApplyHeld();
         spdlog::info("pipe {}: added tables loaded, CDC at {}", cfg_.name, FormatLsn(durable_));
         return PipeState::kRunning;
       }

@@ -14,9 +14,12 @@
 // (transaction_assembler.h) and applied on its own, in chunks read back from the file
 // (ApplySpilled), so no transaction has to fit in memory.
 //
-// With an AddedTableLoader, the loop also waits for its tables' rows before applying changes to
-// them, and ends (Running) once their load is durable. One loop per run of the state; not
-// thread-safe.
+// With an AddedTableLoader, changes to the tables it loads are held back (in memory, in order,
+// at most pull_batch_size of them) until their load is durable, while the other tables' changes
+// go on; the checkpoint stays before the first held transaction meanwhile, so a crash replays
+// them. Past that bound, or before a schema change or a spilled transaction, the loop waits for
+// the load instead. It ends (Running) once the load is durable and the held changes are applied.
+// One loop per run of the state; not thread-safe.
 #pragma once
 
 #include <chrono>
@@ -58,7 +61,14 @@ class CdcLoop {
   };
 
   void RecordDurable(const std::vector<DurableBatch>& done);
+  // Saves and confirms `end` if past the checkpoint.
+  void AdvanceCheckpoint(Lsn end);
   bool WaitForLoad();
+  // Moves `txn`'s changes of tables being loaded to held_; false on a stop.
+  bool HoldLoadingChanges(Transaction& txn);
+  // Waits for the load, then applies the held changes; false on a stop or a load cut short.
+  bool ReleaseHeld();
+  void ApplyHeld();
   void Flush(bool wait);
   bool ApplySpilled(const Transaction& head, ChangeSpill& spill);
   void ReportStatus();
@@ -79,6 +89,14 @@ class CdcLoop {
   Clock::duration interval_;
   Pending pending_;
   Lsn idle_lsn_ = 0;  // confirmable with nothing pending: transactions and WAL not ours
+  Lsn last_end_ = 0;  // end of the last transaction seen
+  // Changes of tables being loaded, by transaction, and the checkpoint's limit while any are
+  // held (the end of the transaction before the first of them); `passed_` is what the checkpoint
+  // would be without that limit.
+  std::vector<Transaction> held_;
+  size_t held_changes_ = 0;
+  std::optional<Lsn> hold_limit_;
+  Lsn passed_ = 0;
   uint64_t total_changes_ = 0;
   Clock::time_point last_status_ = Clock::now();
   BatchApplier applier_;  // last: finishes its batch before the sink goes

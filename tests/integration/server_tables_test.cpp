@@ -1,7 +1,8 @@
 // Tables added to and removed from a pipe through PATCH /v1/clickpipes/{id}: the added table is
-// loaded in Snapshot while CDC goes on for the others, its own changes during the load are
-// applied once it is loaded, a removed table leaves the publication and keeps its ClickHouse
-// table; malformed changes are refused.
+// loaded in Snapshot while CDC goes on for the others, its own changes during the load are held
+// and applied once it is loaded (or, past pull_batch_size of them, CDC waits for the load), a
+// removed table leaves the publication and keeps its ClickHouse table; malformed changes are
+// refused.
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -105,9 +106,22 @@ TEST_P(ServerTables, AddedTableLoadsWhileCdcFlowsThenATableIsRemoved) {
   PgExec(dbs.pg,
          "UPDATE b SET v = v || ' before' WHERE id <= 20; DELETE FROM b WHERE id BETWEEN 21 AND "
          "30; INSERT INTO b (v) VALUES ('new before')");
-  // Long enough for CDC to want to write them (sync interval 0.5 s): it must wait for the load.
+  // Long enough for CDC to want to write them (sync interval 0.5 s): they are held for the load,
+  // while a's changes still flow.
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  const std::string after_b = PgQuery(dbs.pg, "SELECT pg_current_wal_lsn()")[0][0];
+  PgExec(dbs.pg, "INSERT INTO a (v) VALUES ('while b is held')");
+  EXPECT_EQ(WaitForEqual(dbs, "a", "a", Columns(), "id", 30), "") << server.Log();
+  // a's change is durable, but the slot stays confirmed before b's held ones: a crash now must
+  // replay them.
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  EXPECT_EQ(PgQuery(dbs.pg, "SELECT bool_and(confirmed_flush_lsn < '" + after_b +
+                                "'::pg_lsn)::text FROM pg_replication_slots WHERE slot_name = "
+                                "'peerflow_slot_" +
+                                PipeName("tables") + "'")[0][0],
+            "true");
   EXPECT_EQ(server.Call("GET", path).body["state"], "Snapshot");
+  EXPECT_EQ(ChCount(dbs, "b_copy"), 0);  // neither loaded (blocked) nor b's changes applied
   blocker->Exec("COMMIT");
   BackgroundWrites on_b(dbs.pg, [](int i) {
     return "BEGIN; UPDATE b SET v = v || '+' WHERE id = " + std::to_string(1 + i % 50) +
@@ -119,6 +133,8 @@ TEST_P(ServerTables, AddedTableLoadsWhileCdcFlowsThenATableIsRemoved) {
   on_b.Stop();
   EXPECT_EQ(WaitForEqual(dbs, "b", "b_copy", Columns(), "id", 90), "") << server.Log();
   EXPECT_EQ(WaitForEqual(dbs, "a", "a", Columns(), "id", 30), "") << server.Log();
+  EXPECT_NE(server.Log().find("to the added tables held during their load"), std::string::npos)
+      << server.Log();
   auto states = StatesOf(server.Call("GET", path + "/history"));
   std::vector<std::string> tail(states.end() - 4, states.end());
   EXPECT_EQ(tail, (std::vector<std::string>{"Running", "Modifying", "Snapshot", "Running"}));
@@ -139,6 +155,43 @@ TEST_P(ServerTables, AddedTableLoadsWhileCdcFlowsThenATableIsRemoved) {
   states = StatesOf(server.Call("GET", path + "/history"));
   tail.assign(states.end() - 3, states.end());
   EXPECT_EQ(tail, (std::vector<std::string>{"Running", "Modifying", "Running"}));
+  EXPECT_EQ(server.Terminate(), 0) << server.Log();
+}
+
+// More changes to a loading table than pull_batch_size: CDC stops holding them (memory stays
+// bounded) and waits for the load, the other tables' changes too; then everything arrives.
+TEST_P(ServerTables, TooManyChangesToALoadingTableMakeCdcWaitForItsLoad) {
+  TestDatabases dbs = NewDatabases("api_hold");
+  CreateTable(dbs, "a", 100);
+  CreateTable(dbs, "b", 1000);
+  PgExec(dbs.pg, "CREATE TABLE blocker (id int)");
+  ServerProcess server(Dir(PipeName("hold")));
+  server.Start();
+  auto created =
+      server.Call("POST", "/v1/clickpipes",
+                  CreateBody(dbs, PipeName("hold"), {"a"}, {{"pullBatchSize", 10}}).dump());
+  ASSERT_EQ(created.status, 201) << created.raw;
+  std::string id = created.body["id"];
+  std::string path = "/v1/clickpipes/" + id;
+  ASSERT_TRUE(server.WaitForState(id, "Running", 60)) << server.Log();
+
+  auto blocker = PgConnection::Connect(dbs.pg, false);  // keeps the load from starting
+  blocker->Exec("BEGIN; INSERT INTO blocker VALUES (1)");
+  ASSERT_EQ(server.Call("PATCH", path, Mappings("tableMappingsToAdd", {{"b", ""}}).dump()).status,
+            200);
+  ASSERT_TRUE(server.WaitForState(id, "Snapshot", 30)) << server.Log();
+  PgExec(dbs.pg, "UPDATE b SET v = v || '!' WHERE id <= 20");  // 20 held changes > 10
+  PgExec(dbs.pg, "INSERT INTO a (v) VALUES ('behind b')");
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  EXPECT_EQ(ChCount(dbs, "a"), 100);  // waits behind b's load
+  EXPECT_EQ(server.Call("GET", path).body["state"], "Snapshot");
+  blocker->Exec("COMMIT");
+  ASSERT_TRUE(server.WaitForState(id, "Running", 60)) << server.Log();
+  EXPECT_EQ(WaitForEqual(dbs, "a", "a", Columns(), "id", 30), "") << server.Log();
+  EXPECT_EQ(WaitForEqual(dbs, "b", "b", Columns(), "id", 30), "") << server.Log();
+  EXPECT_NE(server.Log().find("changes to tables still loading: CDC waits for the load"),
+            std::string::npos)
+      << server.Log();
   EXPECT_EQ(server.Terminate(), 0) << server.Log();
 }
 
