@@ -146,6 +146,9 @@ bool CdcLoop::ReleaseHeld() {
 // With the load durable: the held changes, then the checkpoint where it would have been.
 void CdcLoop::ApplyHeld() {
   if (held_.empty()) return;
+  // Pending transactions may precede the last held one: durable first, or the checkpoint below
+  // would pass them.
+  Flush(true);
   spdlog::info("pipe {}: applying {} change(s) to the added tables held during their load",
                cfg_.name, held_changes_);
   const Lsn end = held_.back().end_lsn;
