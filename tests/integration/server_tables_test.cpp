@@ -46,22 +46,31 @@ json Mappings(const char* key, std::vector<std::pair<std::string, std::string>> 
 class ServerTables : public EngineTest {
  protected:
   std::string Dir(const std::string& name) { return GetServers().work_dir + "/server_" + name; }
+
+  // Tables a and b (a_rows, b_rows) and `blocker`; a started server with a Running pipe `name`
+  // of table a with `settings`. Returns the pipe's API path.
+  std::string RunPipeOfA(const TestDatabases& dbs, ServerProcess& server, const std::string& name,
+                         int a_rows, int b_rows, const nlohmann::json& settings) {
+    CreateTable(dbs, "a", a_rows);
+    CreateTable(dbs, "b", b_rows);
+    PgExec(dbs.pg, "CREATE TABLE blocker (id int)");
+    server.Start();
+    auto created =
+        server.Call("POST", "/v1/clickpipes", CreateBody(dbs, name, {"a"}, settings).dump());
+    EXPECT_EQ(created.status, 201) << created.raw;
+    std::string id = created.body.value("id", "");
+    EXPECT_TRUE(server.WaitForState(id, "Running", 60)) << server.Log();
+    return "/v1/clickpipes/" + id;
+  }
 };
 
 TEST_P(ServerTables, AddedTableLoadsWhileCdcFlowsThenATableIsRemoved) {
   TestDatabases dbs = NewDatabases("api_tables");
-  CreateTable(dbs, "a", 1000);
-  CreateTable(dbs, "b", 60000);
-  PgExec(dbs.pg, "CREATE TABLE blocker (id int)");
   ServerProcess server(Dir(PipeName("tables")));
-  server.Start();
-  auto created = server.Call(
-      "POST", "/v1/clickpipes",
-      CreateBody(dbs, PipeName("tables"), {"a"}, {{"snapshotNumRowsPerPartition", 10000}}).dump());
-  ASSERT_EQ(created.status, 201) << created.raw;
-  std::string id = created.body["id"];
-  std::string path = "/v1/clickpipes/" + id;
-  ASSERT_TRUE(server.WaitForState(id, "Running", 60)) << server.Log();
+  std::string path = RunPipeOfA(dbs, server, PipeName("tables"), 1000, 60000,
+                                {{"snapshotNumRowsPerPartition", 10000}});
+  ASSERT_FALSE(HasFailure());
+  std::string id = path.substr(path.rfind('/') + 1);
 
   // Refused: a table the pipe has, a table it lacks, a missing table, an empty pipe, other fields.
   EXPECT_EQ(server.Call("PATCH", path, Mappings("tableMappingsToAdd", {{"a", ""}}).dump()).status,
@@ -162,18 +171,10 @@ TEST_P(ServerTables, AddedTableLoadsWhileCdcFlowsThenATableIsRemoved) {
 // bounded) and waits for the load, the other tables' changes too; then everything arrives.
 TEST_P(ServerTables, TooManyChangesToALoadingTableMakeCdcWaitForItsLoad) {
   TestDatabases dbs = NewDatabases("api_hold");
-  CreateTable(dbs, "a", 100);
-  CreateTable(dbs, "b", 1000);
-  PgExec(dbs.pg, "CREATE TABLE blocker (id int)");
   ServerProcess server(Dir(PipeName("hold")));
-  server.Start();
-  auto created =
-      server.Call("POST", "/v1/clickpipes",
-                  CreateBody(dbs, PipeName("hold"), {"a"}, {{"pullBatchSize", 10}}).dump());
-  ASSERT_EQ(created.status, 201) << created.raw;
-  std::string id = created.body["id"];
-  std::string path = "/v1/clickpipes/" + id;
-  ASSERT_TRUE(server.WaitForState(id, "Running", 60)) << server.Log();
+  std::string path = RunPipeOfA(dbs, server, PipeName("hold"), 100, 1000, {{"pullBatchSize", 10}});
+  ASSERT_FALSE(HasFailure());
+  std::string id = path.substr(path.rfind('/') + 1);
 
   auto blocker = PgConnection::Connect(dbs.pg, false);  // keeps the load from starting
   blocker->Exec("BEGIN; INSERT INTO blocker VALUES (1)");
