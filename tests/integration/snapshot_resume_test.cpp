@@ -323,7 +323,7 @@ TEST_P(SnapshotResume, PartitionColumnSplitsByValueRangesCoveringNulls) {
   EXPECT_NE(run->Output().find("with 2 worker(s)"), std::string::npos) << run->Output();
   run->Signal(SIGTERM);
   EXPECT_EQ(run->Wait(30), 0) << run->Output();
-  const auto& plan = ReadProgress(files, pipe, {"vr"}).plans.at("vr");
+  const auto plan = ReadProgress(files, pipe, {"vr"}).plans.at("vr");
   EXPECT_EQ(plan.partition_column, "k");
   EXPECT_GE(plan.partitions.size(), 5u);
   int64_t copied = 0;
@@ -434,7 +434,7 @@ TEST_P(SnapshotResume, PartitionedTableSplitsByValueRangesOfItsPrimaryKey) {
   EXPECT_EQ(WaitForEqual(dbs, "pt", "pt", Columns(), "id", 120), "") << run->Output();
   run->Signal(SIGTERM);
   EXPECT_EQ(run->Wait(30), 0) << run->Output();
-  const auto& plan = ReadProgress(files, pipe, {"pt"}).plans.at("pt");
+  const auto plan = ReadProgress(files, pipe, {"pt"}).plans.at("pt");
   EXPECT_EQ(plan.partition_column, "id") << run->Output();
   EXPECT_EQ(plan.partitions.size(), 8u) << run->Output();
   int64_t copied = 0;
