@@ -1,5 +1,6 @@
 // The handlers of the API's routes. Each returns an ApiResponse or throws ApiError.
 #include "api/api_server.h"
+#include "api/prometheus_metrics.h"
 #include "pipe/pipe_context.h"
 #include "pipe/pipe_validation.h"
 
@@ -39,9 +40,12 @@ PipeRecord Find(Catalog& catalog, int64_t id) {
 }  // namespace
 
 std::vector<Route> ApiServer::BuildRoutes() {
-  auto view = [this](Catalog& catalog, const PipeRecord& record) {
-    return RenderPipe({record, ParsePipeConfig(record.config_json), catalog.Tables(record.id),
-                       supervisor_.Metrics(record.id)});
+  auto pipe_view = [this](Catalog& catalog, const PipeRecord& record) {
+    return PipeView{record, ParsePipeConfig(record.config_json), catalog.Tables(record.id),
+                    supervisor_.Metrics(record.id)};
+  };
+  auto view = [=](Catalog& catalog, const PipeRecord& record) {
+    return RenderPipe(pipe_view(catalog, record));
   };
   auto catalog = [this] { return std::make_unique<Catalog>(supervisor_.catalog_path()); };
   std::vector<Route> routes;
@@ -55,6 +59,17 @@ std::vector<Route> ApiServer::BuildRoutes() {
       {"GET", "/openapi.json", "This OpenAPI document", true, "", "", [this](const ApiRequest&) {
          return ApiResponse{200, OpenApi()};
        }});
+
+  routes.push_back(
+      {"GET", "/metrics", "Every pipe's state, load progress, CDC counters and lag for Prometheus",
+       true, "", "",
+       [=, this](const ApiRequest&) {
+         auto c = catalog();
+         std::vector<PipeView> views;
+         for (const auto& p : c->ListPipes()) views.push_back(pipe_view(*c, p));
+         return ApiResponse{200, nullptr, RenderPrometheus(views), kPrometheusContentType};
+       },
+       "text/plain"});
 
   routes.push_back({"GET", "/v1/clickpipes", "List pipes", true, "", "ClickPipeList",
                     [=, this](const ApiRequest&) {

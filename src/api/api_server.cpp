@@ -24,7 +24,10 @@ std::string PathRegex(const std::string& path) {
 
 void Send(httplib::Response& res, const ApiResponse& r) {
   res.status = r.status;
-  res.set_content(r.body.dump(), "application/json");
+  if (!r.content_type.empty())
+    res.set_content(r.text, r.content_type);
+  else
+    res.set_content(r.body.dump(), "application/json");
 }
 
 }  // namespace

@@ -2,7 +2,9 @@
 // cpp-httplib, described by an OpenAPI 3 document generated from the same route table (so the
 // document and the routes cannot drift apart).
 //
-// Every route but /health needs `Authorization: Bearer <token>` (401 otherwise). Errors are JSON
+// GET /metrics renders every pipe's state, progress and lag in Prometheus' text format
+// (prometheus_metrics.h). Every route but /health needs `Authorization: Bearer <token>` (401
+// otherwise). Errors are JSON
 // {"error": "..."} with 400 (bad input, naming the field), 401, 404 (unknown id), 409 (illegal
 // transition, with the current state) or 502 (a server behind us failed). Request bodies and
 // passwords are never logged. Handlers run on httplib's thread pool; they only touch the
@@ -27,6 +29,8 @@ namespace pg2ch {
 struct ApiResponse {
   int status = 200;
   nlohmann::json body;
+  std::string text = "";  // sent instead of `body` when content_type is set
+  std::string content_type = "";
 };
 
 struct ApiRequest {
@@ -42,6 +46,7 @@ struct Route {
   std::string request_schema;   // name in components.schemas, or empty
   std::string response_schema;  // name in components.schemas, or empty
   std::function<ApiResponse(const ApiRequest&)> handler;
+  std::string response_type = "application/json";  // of a success, for the OpenAPI document
 };
 
 class ApiServer {

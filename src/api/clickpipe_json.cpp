@@ -315,29 +315,31 @@ json RenderPipe(const PipeView& v) {
       {"checkpointLsn", FormatLsn(v.record.checkpoint_lsn)},
       {"snapshotLsn", FormatLsn(v.record.snapshot_lsn)},
   };
-  if (v.metrics) {
-    Lsn received = v.metrics->received_lsn.load();
-    Lsn checkpoint = v.record.checkpoint_lsn;
-    uint64_t lag_bytes = received > checkpoint ? received - checkpoint : 0;
-    double lag_seconds = 0;
-    if (lag_bytes > 0 && v.metrics->last_commit_time.load() != 0)
-      lag_seconds = std::max(0.0, (PgNowMicros() - v.metrics->last_commit_time.load()) / 1e6);
-    out["currentLsn"] = received ? json(FormatLsn(received)) : json(nullptr);
-    out["replicationLagBytes"] = received ? json(lag_bytes) : json(nullptr);
-    out["replicationLagSeconds"] = received ? json(lag_seconds) : json(nullptr);
-    out["rowsSynced"] = v.metrics->snapshot_rows.load() + v.metrics->cdc_changes.load();
-    out["cdcChangesApplied"] = v.metrics->cdc_changes.load();
-  } else {
-    out["currentLsn"] = nullptr;
-    out["replicationLagBytes"] = nullptr;
-    out["replicationLagSeconds"] = nullptr;
-    out["rowsSynced"] = 0;
-    out["cdcChangesApplied"] = 0;
-  }
+  std::optional<PipeLag> lag = PipeLagOf(v);
+  out["currentLsn"] = lag ? json(FormatLsn(lag->received)) : json(nullptr);
+  out["replicationLagBytes"] = lag ? json(lag->bytes) : json(nullptr);
+  out["replicationLagSeconds"] = lag ? json(lag->seconds) : json(nullptr);
+  out["rowsSynced"] =
+      v.metrics ? v.metrics->snapshot_rows.load() + v.metrics->cdc_changes.load() : 0;
+  out["cdcChangesApplied"] = v.metrics ? v.metrics->cdc_changes.load() : 0;
+  out["cdcChangesHeld"] = v.metrics ? v.metrics->held_changes.load() : 0;
   int64_t copied = 0;
   for (const auto& t : v.tables) copied += t.rows_copied;
   out["rowsCopied"] = copied;
   return out;
+}
+
+std::optional<PipeLag> PipeLagOf(const PipeView& v) {
+  if (!v.metrics) return std::nullopt;
+  PipeLag lag;
+  lag.received = v.metrics->received_lsn.load();
+  if (lag.received == 0) return std::nullopt;
+  const Lsn checkpoint = v.record.checkpoint_lsn;
+  lag.bytes = lag.received > checkpoint ? lag.received - checkpoint : 0;
+  const int64_t last_commit = v.metrics->last_commit_time.load();
+  if (lag.bytes > 0 && last_commit != 0)
+    lag.seconds = std::max(0.0, static_cast<double>(PgNowMicros() - last_commit) / 1e6);
+  return lag;
 }
 
 json RenderHistory(const std::vector<StateTransition>& history) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "catalog/catalog.h"
 #include "pipe/pipe_config.h"
@@ -37,6 +38,16 @@ struct PipeView {
   std::shared_ptr<const PipeMetrics> metrics;  // may be null
 };
 nlohmann::json RenderPipe(const PipeView& view);
+
+// How far ClickHouse is behind what PostgreSQL sent: WAL bytes received but not durable, and,
+// while there are any, the age of the last applied commit. nullopt without live metrics or
+// before anything was received.
+struct PipeLag {
+  Lsn received = 0;
+  uint64_t bytes = 0;
+  double seconds = 0;
+};
+std::optional<PipeLag> PipeLagOf(const PipeView& view);
 nlohmann::json RenderHistory(const std::vector<StateTransition>& history);
 
 }  // namespace pg2ch

@@ -79,7 +79,8 @@ json Schemas() {
                          {"replicationLagSeconds", {{"type", "number"}, {"nullable", true}}},
                          {"rowsSynced", Int()},
                          {"rowsCopied", Int()},
-                         {"cdcChangesApplied", Int()}})},
+                         {"cdcChangesApplied", Int()},
+                         {"cdcChangesHeld", Int()}})},
       {"ClickPipeList", Obj({{"result", ArrayOf(Ref("ClickPipe"))}})},
       {"StateCommand",
        Obj({{"command", {{"type", "string"}, {"enum", {"stop", "start", "resync"}}}}},
@@ -109,7 +110,9 @@ json ApiServer::OpenApi() const {
           {"content", {{"application/json", {{"schema", Ref(r.request_schema)}}}}}};
     json ok = {{"description", "success"}};
     if (!r.response_schema.empty())
-      ok["content"] = {{"application/json", {{"schema", Ref(r.response_schema)}}}};
+      ok["content"] = {{r.response_type, {{"schema", Ref(r.response_schema)}}}};
+    else if (r.response_type != "application/json")
+      ok["content"] = {{r.response_type, {{"schema", Str()}}}};
     json error = {{"description", "error"},
                   {"content", {{"application/json", {{"schema", Ref("Error")}}}}}};
     op["responses"] = {{r.method == "POST" ? "201" : "200", ok}, {"default", error}};

@@ -74,7 +74,10 @@ void PrintPipe(const json& p) {
             << ", lag " << Text(p["replicationLagBytes"]) << " bytes, "
             << Text(p["replicationLagSeconds"]) << " s)\n"
             << "rows:        " << Text(p["rowsCopied"]) << " copied, "
-            << Text(p["cdcChangesApplied"]) << " changes applied\n";
+            << Text(p["cdcChangesApplied"]) << " changes applied";
+  if (p.value("cdcChangesHeld", 0) > 0)
+    std::cout << ", " << Text(p["cdcChangesHeld"]) << " held until added tables are loaded";
+  std::cout << "\n";
   if (!p["lastError"].is_null()) std::cout << "error:       " << Text(p["lastError"]) << "\n";
   for (const auto& t : p["tables"])
     std::cout << "table:       " << Text(t["source"]) << " -> " << Text(t["target"]) << "  "

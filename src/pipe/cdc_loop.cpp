@@ -134,6 +134,7 @@ bool CdcLoop::HoldLoadingChanges(Transaction& txn) {
   txn.changes = std::move(rest);
   held_changes_ += count;
   held_.push_back(std::move(part));
+  if (ctx_.metrics) ctx_.metrics->held_changes = held_changes_;
   return true;
 }
 
@@ -155,6 +156,7 @@ void CdcLoop::ApplyHeld() {
   applier_.Submit(std::move(held_), end);
   held_.clear();
   held_changes_ = 0;
+  if (ctx_.metrics) ctx_.metrics->held_changes = 0;
   RecordDurable(applier_.Drain());
   hold_limit_.reset();
   AdvanceCheckpoint(passed_);

@@ -14,6 +14,8 @@ struct PipeMetrics {
   // PostgreSQL commit time (microseconds since 2000-01-01) of the last transaction applied.
   std::atomic<int64_t> last_commit_time{0};
   std::atomic<uint64_t> received_lsn{0};  // newest WAL position seen from the server
+  // Changes of tables being added, held until their load is durable (cdc_loop.h).
+  std::atomic<uint64_t> held_changes{0};
 };
 
 }  // namespace pg2ch

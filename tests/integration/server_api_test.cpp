@@ -179,6 +179,20 @@ TEST_P(ServerApi, PauseUnderWriteLoadThenResumeCatchesUp) {
   std::this_thread::sleep_for(std::chrono::seconds(1));
   load.Stop();
   EXPECT_EQ(WaitForEqual(dbs, "t", "t", Columns(), "id", 90), "") << server.Log();
+
+  // Prometheus sees the pipe Running, its load done and the changes it applied.
+  auto metrics = server.Call("GET", "/metrics");
+  ASSERT_EQ(metrics.status, 200) << metrics.raw;
+  const std::string label = "{pipe=\"" + PipeName("pause") + "\"";
+  EXPECT_NE(metrics.raw.find("pg2ch_pipe_state" + label + ",state=\"Running\"} 1\n"),
+            std::string::npos)
+      << metrics.raw;
+  EXPECT_NE(metrics.raw.find("pg2ch_tables_loaded" + label + "} 1\n"), std::string::npos)
+      << metrics.raw;
+  size_t at = metrics.raw.find("pg2ch_cdc_changes_applied_total" + label + "} ");
+  ASSERT_NE(at, std::string::npos) << metrics.raw;
+  EXPECT_GT(std::stoll(metrics.raw.substr(metrics.raw.find("} ", at) + 2)), 0) << metrics.raw;
+  EXPECT_EQ(server.Call("GET", "/metrics", "", "wrong-token").status, 401);
   EXPECT_EQ(server.Terminate(), 0);
 }
 
@@ -390,6 +404,7 @@ TEST_F(ServerApiOnce, OpenApiDocumentListsExactlyTheServedRoutes) {
     for (const auto& [method, op] : ops.items()) documented.insert(method + " " + path);
   std::set<std::string> expected = {"get /health",
                                     "get /openapi.json",
+                                    "get /metrics",
                                     "get /v1/clickpipes",
                                     "post /v1/clickpipes",
                                     "get /v1/clickpipes/{id}",

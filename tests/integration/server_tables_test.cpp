@@ -129,7 +129,9 @@ TEST_P(ServerTables, AddedTableLoadsWhileCdcFlowsThenATableIsRemoved) {
                                 "'peerflow_slot_" +
                                 PipeName("tables") + "'")[0][0],
             "true");
-  EXPECT_EQ(server.Call("GET", path).body["state"], "Snapshot");
+  json held = server.Call("GET", path).body;
+  EXPECT_EQ(held["state"], "Snapshot");
+  EXPECT_GT(held["cdcChangesHeld"].get<int64_t>(), 0) << held.dump();
   EXPECT_EQ(ChCount(dbs, "b_copy"), 0);  // neither loaded (blocked) nor b's changes applied
   blocker->Exec("COMMIT");
   BackgroundWrites on_b(dbs.pg, [](int i) {
