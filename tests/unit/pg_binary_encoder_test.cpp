@@ -13,7 +13,7 @@
 
 #include "common/error.h"
 #include "destination/clickhouse/row_binary_encoder.h"
-#include "source/postgres/datetime_binary.h"
+#include "source/postgres/pg_datetime.h"
 #include "source/postgres/numeric_binary.h"
 
 namespace pg2ch {

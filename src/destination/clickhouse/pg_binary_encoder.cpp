@@ -9,15 +9,13 @@
 #include "destination/clickhouse/datetime_text.h"
 #include "destination/clickhouse/decimal_text.h"
 #include "destination/clickhouse/row_binary_encoder.h"
-#include "source/postgres/datetime_binary.h"
 #include "source/postgres/numeric_binary.h"
+#include "source/postgres/pg_datetime.h"
 
 namespace pg2ch {
 namespace {
 
-// PostgreSQL's epoch is 2000-01-01; ClickHouse's 1970-01-01.
-constexpr int64_t kEpochShiftDays = 10957;
-constexpr int64_t kEpochShiftMicros = kEpochShiftDays * kMicrosPerDay;
+constexpr int64_t kEpochShiftMicros = kPgEpochShiftDays * kMicrosPerDay;
 
 template <typename T>
 T ReadBigEndian(const BinaryField& field) {
@@ -53,14 +51,6 @@ void AppendFloat(const BinaryField& field, const ChType& type, std::string& out)
     std::memcpy(&bits, &value, sizeof bits);
   }
   AppendLittleEndian(bits, out);
-}
-
-// |value| < 10^digits, digits <= 18.
-bool Below10Pow(int64_t value, int digits) {
-  uint64_t limit = 1;
-  for (int i = 0; i < digits; ++i) limit *= 10;
-  uint64_t magnitude = value < 0 ? 0 - static_cast<uint64_t>(value) : static_cast<uint64_t>(value);
-  return magnitude < limit;
 }
 
 // Reused per thread: the text forms below are printed once per value of every row.
@@ -161,7 +151,7 @@ void EncodeBinaryField(BinaryConversion conversion, const ChType& type, BinaryFi
     case BinaryConversion::kDate: {
       // ±infinity are INT32_MAX / INT32_MIN: clamped to the ends, as the text path does.
       ExpectSize(field, 4, type);
-      int64_t days = int64_t{ReadBigEndian<int32_t>(field)} + kEpochShiftDays;
+      int64_t days = int64_t{ReadBigEndian<int32_t>(field)} + kPgEpochShiftDays;
       return AppendLittleEndian(static_cast<int32_t>(std::clamp<int64_t>(days, kMinDays, kMaxDays)),
                                 out);
     }
@@ -190,14 +180,11 @@ void EncodeBinaryField(BinaryConversion conversion, const ChType& type, BinaryFi
       // path's parser, the same bytes and the same refusals as a text COPY.
       if (type.kind != ChKind::kDecimal)
         return AppendAsString(out, [&](std::string& text) { AppendNumericText(field, text); });
-      // Decimal32 / Decimal64 straight from the digits in the common case: |value| < 10^P is
+      // Decimal32 / Decimal64 straight from the digits in the common case: at most P digits is
       // exactly the text parser's integer-digits limit, so the bytes are the same.
-      if (type.precision <= 18) {
-        std::optional<int64_t> scaled = NumericScaledInteger(field, type.scale);
-        if (scaled && Below10Pow(*scaled, type.precision)) {
-          if (type.precision <= 9) return AppendLittleEndian(static_cast<int32_t>(*scaled), out);
-          return AppendLittleEndian(*scaled, out);
-        }
+      if (std::optional<int64_t> scaled = NumericScaledInteger(field, type.precision, type.scale)) {
+        if (type.precision <= 9) return AppendLittleEndian(static_cast<int32_t>(*scaled), out);
+        return AppendLittleEndian(*scaled, out);
       }
       std::string& text = Scratch();
       AppendNumericText(field, text);

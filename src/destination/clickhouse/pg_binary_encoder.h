@@ -15,7 +15,7 @@
 //   timestamp[tz] (Int64 us since 2000)    DateTime64(6) (us since 1970, clamped likewise)
 //   numeric (base-10000 digits)            Decimal(P, S), or String (its text) when unbounded:
 //                                          through numeric_out's exact text (numeric_binary.h)
-//   date / timestamp[tz] on 18.16          String: the text PostgreSQL prints (datetime_binary.h)
+//   date / timestamp[tz] on 18.16          String: the text PostgreSQL prints (pg_datetime.h)
 // Wrong-sized values and NULL for a NOT NULL column throw PipeError(kFatal); callers add the
 // table and column. Stateless; safe from any thread.
 #pragma once

@@ -69,12 +69,12 @@ constexpr uint64_t kPow10[] = {1,
 
 }  // namespace
 
-std::optional<int64_t> NumericScaledInteger(BinaryField field, int scale) {
+std::optional<int64_t> NumericScaledInteger(BinaryField field, int precision, int scale) {
   const Header h = ReadHeader(field);
   if (h.sign != kPositive && h.sign != kNegative) return std::nullopt;
   // weight <= 3: the integer part has at most 16 digits; dscale <= scale: no displayed digit is
   // cut. Anything else goes the text way, which decides exactly.
-  if (h.weight > 3 || h.dscale > scale || scale < 0 || scale > 18) return std::nullopt;
+  if (h.weight > 3 || h.dscale > scale || scale < 0 || precision > 18) return std::nullopt;
   uint64_t integer = 0;
   for (int d = 0; d <= h.weight; ++d) integer = integer * 10000 + Digit(field, h, d);
   // The first dscale fractional digits, as numeric_out prints them, then padded to `scale`.
@@ -84,7 +84,7 @@ std::optional<int64_t> NumericScaledInteger(BinaryField field, int scale) {
   fraction = fraction / kPow10[groups * kDecDigits - h.dscale] * kPow10[scale - h.dscale];
   const unsigned __int128 magnitude =
       static_cast<unsigned __int128>(integer) * kPow10[scale] + fraction;
-  if (magnitude >= kPow10[18]) return std::nullopt;
+  if (scale > precision || magnitude >= kPow10[precision]) return std::nullopt;
   const auto value = static_cast<int64_t>(magnitude);
   return h.sign == kNegative ? -value : value;
 }

@@ -21,10 +21,11 @@ namespace pg2ch {
 // Appends the text of a non-NULL numeric `field` to `out`.
 void AppendNumericText(BinaryField field, std::string& out);
 
-// The common case without text: the value times 10^scale when the digits numeric_out would
-// print all fit in `scale` fractional digits and the result is below 10^18 in magnitude (the
-// digits numeric_out would not print are left out, as it does). nullopt for anything else,
-// NaN and infinities included: the caller then goes through the text, which decides exactly.
-std::optional<int64_t> NumericScaledInteger(BinaryField field, int scale);
+// The common case without text: the value times 10^scale, when the digits numeric_out would
+// print all fit in `scale` fractional digits and the result has at most `precision` <= 18 digits
+// (what Decimal(precision, scale) holds; digits numeric_out would not print are left out, as it
+// does). nullopt for anything else, NaN and infinities included: the caller then goes through
+// the text, which decides exactly.
+std::optional<int64_t> NumericScaledInteger(BinaryField field, int precision, int scale);
 
 }  // namespace pg2ch

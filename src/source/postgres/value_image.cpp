@@ -6,93 +6,24 @@
 #include <string_view>
 
 #include "common/error.h"
-#include "core/civil_date.h"
-#include "source/postgres/datetime_binary.h"
+#include "source/postgres/pg_datetime.h"
 
 namespace pg2ch {
 namespace {
 
-constexpr int64_t kUsPerSecond = 1000000;
-constexpr int64_t kUsPerDay = 86400 * kUsPerSecond;
 // Image digits of a numeric: 10^18 - 1 and its negation (minus one for the floor) fit in int64.
 constexpr int64_t kNumericDigits = 18;
-// Days from 1970-01-01, the epoch of civil_date.h, to PostgreSQL's 2000-01-01.
-constexpr int64_t kPgEpochDays = 10957;
 
 [[noreturn]] void NotAValue(const std::string& text) {
   ThrowFatal("PostgreSQL: partition column value \"" + text +
              "\" is not a finite value of the column's type");
 }
 
-// Reads text left to right; every step fails (nullopt / false) rather than skipping.
-struct Cursor {
-  std::string_view s;
-  size_t at = 0;
-
-  bool Eat(std::string_view word) {
-    if (s.substr(at, word.size()) != word) return false;
-    at += word.size();
-    return true;
-  }
-  // Between `fewest` and `most` (at most 18) decimal digits, into `out`.
-  bool Number(int64_t& out, size_t fewest, size_t most) {
-    size_t start = at;
-    out = 0;
-    while (at < s.size() && at - start < most && std::isdigit(static_cast<unsigned char>(s[at])))
-      out = out * 10 + (s[at++] - '0');
-    return at - start >= fewest;
-  }
-};
-
 std::optional<int64_t> Integer(std::string_view text) {
   int64_t v = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
   return v;
-}
-
-// "YYYY-MM-DD[ HH:MM:SS[.ffffff][+HH[:MM[:SS]]]][ BC]": days (date) or microseconds since
-// 2000-01-01 00:00 UTC.
-std::optional<int64_t> DateTime(ValueKind kind, std::string_view text) {
-  Cursor c{text};
-  int64_t year = 0, month = 0, day = 0;
-  if (!c.Number(year, 1, 9) || !c.Eat("-") || !c.Number(month, 2, 2) || !c.Eat("-") ||
-      !c.Number(day, 2, 2) || month < 1 || month > 12 || day < 1 || day > 31)
-    return std::nullopt;
-  int64_t us = 0;
-  if (kind != ValueKind::kDate) {
-    int64_t hour = 0, minute = 0, second = 0;
-    if (!c.Eat(" ") || !c.Number(hour, 2, 2) || !c.Eat(":") || !c.Number(minute, 2, 2) ||
-        !c.Eat(":") || !c.Number(second, 2, 2))
-      return std::nullopt;
-    us = ((hour * 60 + minute) * 60 + second) * kUsPerSecond;
-    if (c.Eat(".")) {
-      size_t start = c.at;
-      int64_t fraction = 0;
-      if (!c.Number(fraction, 1, 6)) return std::nullopt;
-      for (size_t n = c.at - start; n < 6; ++n) fraction *= 10;
-      us += fraction;
-    }
-    if (kind == ValueKind::kTimestamptz) {
-      int64_t sign = c.Eat("+") ? 1 : c.Eat("-") ? -1 : 0;
-      int64_t hours = 0, minutes = 0, seconds = 0;
-      if (sign == 0 || !c.Number(hours, 2, 2) ||
-          (c.Eat(":") && (!c.Number(minutes, 2, 2) || (c.Eat(":") && !c.Number(seconds, 2, 2)))))
-        return std::nullopt;
-      // Local time minus its offset is UTC.
-      us -= sign * ((hours * 60 + minutes) * 60 + seconds) * kUsPerSecond;
-    }
-  }
-  bool bc = c.Eat(" BC");
-  if (c.at != text.size()) return std::nullopt;
-  int64_t days = DaysFromCivil(bc ? 1 - year : year, static_cast<unsigned>(month),
-                               static_cast<unsigned>(day)) -
-                 kPgEpochDays;
-  if (kind == ValueKind::kDate) return days;
-  int64_t image = 0;
-  if (__builtin_mul_overflow(days, kUsPerDay, &image) || __builtin_add_overflow(image, us, &image))
-    return std::nullopt;
-  return image;
 }
 
 // As PostgreSQL prints it; split points lie between finite values, so never on the int32 / int64
@@ -197,7 +128,7 @@ int64_t ValueImage::Of(const std::string& text) const {
     case ValueKind::kTimestamp:
     case ValueKind::kTimestamptz:
     case ValueKind::kDate:
-      image = DateTime(kind_, text);
+      image = kind_ == ValueKind::kDate ? ParsePgDate(text) : ParsePgTimestamp(text);
       break;
   }
   if (!image) NotAValue(text);
