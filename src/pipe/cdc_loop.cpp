@@ -163,11 +163,10 @@ void CdcLoop::ApplyHeld() {
 }
 
 // Hands the pending batch to the applier; with `wait`, returns once everything handed over is
-// durable and checkpointed. A batch held back by a stop during a load stays unconfirmed: it is
-// replayed later.
+// durable and checkpointed. The batch never holds changes of a table still loading: those are
+// held (HoldLoadingChanges) or waited for.
 void CdcLoop::Flush(bool wait) {
-  if (!pending_.transactions.empty() &&
-      (!TouchesLoadingTable(pending_.transactions) || WaitForLoad())) {
+  if (!pending_.transactions.empty()) {
     applier_.Submit(std::move(pending_.transactions), pending_.end);
     pending_ = Pending{};
   }
