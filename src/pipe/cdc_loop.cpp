@@ -33,6 +33,15 @@ std::filesystem::path FreshSpillDirectory(const PipeContext& ctx) {
   return dir;
 }
 
+// A transaction with `txn`'s LSNs and commit time and no changes yet: a part of it.
+Transaction PartOf(const Transaction& txn) {
+  Transaction part;
+  part.commit_lsn = txn.commit_lsn;
+  part.end_lsn = txn.end_lsn;
+  part.commit_time = txn.commit_time;
+  return part;
+}
+
 std::vector<SourceTable> Sources(const PipeContext& ctx) {
   std::vector<SourceTable> sources;
   for (const auto& t : ctx.tables) sources.push_back(t.source);
@@ -91,8 +100,17 @@ void CdcLoop::AdvanceCheckpoint(Lsn end) {
   if (end <= durable_) return;
   durable_ = end;
   ctx_.catalog.SetCheckpoint(ctx_.pipe_id, durable_);
+  SendStatus();
+}
+
+void CdcLoop::SendStatus() {
   stream_.SendStatus(durable_);
   last_status_ = Clock::now();
+}
+
+// While the stream is not read, the server would time the connection out without a status.
+void CdcLoop::SendStatusIfQuietFor(Clock::duration quiet) {
+  if (Clock::now() - last_status_ > quiet) SendStatus();
 }
 
 // Unchanged TOAST values and TRUNCATEs of an added table need its loaded rows first. Status
@@ -101,10 +119,7 @@ bool CdcLoop::WaitForLoad() {
   while (!loader_->Done()) {
     if (ctx_.stop_requested.load()) return false;
     RecordDurable(applier_.TakeDurable());
-    if (Clock::now() - last_status_ > std::chrono::seconds(5)) {
-      stream_.SendStatus(durable_);
-      last_status_ = Clock::now();
-    }
+    SendStatusIfQuietFor(std::chrono::seconds(5));
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   loader_->RethrowIfFailed();
@@ -125,10 +140,7 @@ bool CdcLoop::HoldLoadingChanges(Transaction& txn) {
     return ReleaseHeld();  // then `txn` goes on whole
   }
   if (held_.empty()) hold_limit_ = std::max(durable_, last_end_);
-  Transaction part;
-  part.commit_lsn = txn.commit_lsn;
-  part.end_lsn = txn.end_lsn;
-  part.commit_time = txn.commit_time;
+  Transaction part = PartOf(txn);
   std::vector<RowChange> rest;
   for (RowChange& c : txn.changes) (held(c) ? part.changes : rest).push_back(std::move(c));
   txn.changes = std::move(rest);
@@ -197,20 +209,14 @@ bool CdcLoop::ApplySpilled(const Transaction& head, ChangeSpill& spill) {
   spdlog::info("pipe {}: applying a transaction of {} changes from disk, in chunks of {}",
                cfg_.name, spill.changes(), chunk_size);
   while (true) {
-    std::vector<Transaction> part(1);
-    part[0].commit_lsn = head.commit_lsn;
-    part[0].end_lsn = head.end_lsn;
-    part[0].commit_time = head.commit_time;
+    std::vector<Transaction> part{PartOf(head)};
     part[0].changes = spill.ReadChunk(chunk_size);  // while the chunk before is being applied
     if (part[0].changes.empty()) break;
     if (ctx_.stop_requested.load()) return false;
     if (TouchesLoadingTable(part) && !WaitForLoad()) return false;
     applier_.Submit(std::move(part), spill.unread() == 0 ? head.end_lsn : durable_);
     RecordDurable(applier_.TakeDurable());
-    if (Clock::now() - last_status_ > std::chrono::seconds(10)) {
-      stream_.SendStatus(durable_);  // we read nothing meanwhile: keep the server from timing out
-      last_status_ = Clock::now();
-    }
+    SendStatusIfQuietFor(std::chrono::seconds(10));  // nothing is read meanwhile
   }
   RecordDurable(applier_.Drain());
   return true;
@@ -220,12 +226,9 @@ bool CdcLoop::ApplySpilled(const Transaction& head, ChangeSpill& spill) {
 void CdcLoop::ReportStatus() {
   bool idle = !applier_.Busy();  // read first: a batch finishing now is taken just below
   RecordDurable(applier_.TakeDurable());
-  if (idle && pending_.transactions.empty() && !hold_limit_ && idle_lsn_ > durable_) {
-    ctx_.catalog.SetCheckpoint(ctx_.pipe_id, idle_lsn_);
-    durable_ = idle_lsn_;
-  }
-  stream_.SendStatus(durable_);
-  last_status_ = Clock::now();
+  if (idle && pending_.transactions.empty() && !hold_limit_ && idle_lsn_ > durable_)
+    return AdvanceCheckpoint(idle_lsn_);  // saves, then confirms
+  SendStatus();
 }
 
 bool CdcLoop::OnTransaction(AssembledTransaction& done) {

@@ -63,6 +63,8 @@ class CdcLoop {
   void RecordDurable(const std::vector<DurableBatch>& done);
   // Saves and confirms `end` if past the checkpoint.
   void AdvanceCheckpoint(Lsn end);
+  void SendStatus();  // confirms the checkpoint (again)
+  void SendStatusIfQuietFor(Clock::duration quiet);
   bool WaitForLoad();
   // Moves `txn`'s changes of tables being loaded to held_; false on a stop.
   bool HoldLoadingChanges(Transaction& txn);

@@ -6,6 +6,8 @@
 
 #include <random>
 
+#include "destination/clickhouse/datetime_text.h"
+
 namespace pg2ch {
 namespace {
 
@@ -47,6 +49,16 @@ TEST(PgDatetime, OffsetsAreUtcAndMalformedTextIsRefused) {
                                   "2000-01-01 00:00:00+",
                                   "2000-01-01 00:00:00 AD"};
   for (const char* bad : bad_timestamps) EXPECT_EQ(ParsePgTimestamp(bad), std::nullopt) << bad;
+}
+
+// ClickHouse literals for lookups (datetime_text.h) share the date printer.
+TEST(PgDatetime, ClickHouseDateLiteralsOverTheClampRange) {
+  EXPECT_EQ(FormatDays(0), "1970-01-01");
+  EXPECT_EQ(FormatDays(kMinDays), "1900-01-01");
+  EXPECT_EQ(FormatDays(kMaxDays), "2299-12-31");
+  EXPECT_EQ(FormatDays(-1), "1969-12-31");
+  EXPECT_EQ(FormatMicros(-1), "1969-12-31 23:59:59.999999");
+  for (int32_t d = kMinDays; d <= kMaxDays; d += 97) EXPECT_EQ(PgDateToDays(FormatDays(d)), d);
 }
 
 }  // namespace

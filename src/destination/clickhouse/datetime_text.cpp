@@ -4,7 +4,6 @@
 #include <cstdio>
 
 #include "common/error.h"
-#include "core/civil_date.h"
 #include "source/postgres/pg_datetime.h"
 
 namespace pg2ch {
@@ -37,11 +36,10 @@ int64_t PgTimestampToMicros(std::string_view text) {
 }
 
 std::string FormatDays(int32_t days) {
-  const CivilDate date = CivilFromDays(days);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lld", static_cast<long long>(date.year),
-                static_cast<long long>(date.month), static_cast<long long>(date.day));
-  return buf;
+  // Inside the clamp range PostgreSQL's form and ClickHouse's are the same "YYYY-MM-DD".
+  std::string out;
+  AppendPgDateText(static_cast<int32_t>(days - kPgEpochShiftDays), out);
+  return out;
 }
 
 std::string FormatMicros(int64_t micros) {
