@@ -19,8 +19,25 @@ struct SourceColumn {
   std::string type_name;  // format_type(oid, typmod), for messages and the catalog
   bool nullable = true;
   bool is_key = false;  // part of the primary key / replica identity
-  // Element type for one-dimensional arrays (0 when not an array).
+  // Element type of an array column, domains peeled off (0 when not an array).
   uint32_t element_oid = 0;
+
+  // What the values are, read with the column (schema_reader.h): the type once domains are
+  // peeled off, recursively, with the typmod the innermost domain gives (a domain over
+  // numeric(10,2) is numeric with that typmod). For arrays, of the element type.
+  uint32_t base_oid = 0;       // 0: not described (definitions recorded before domains): type_oid
+  int32_t base_typmod = -1;    // money: its fraction digits under the server's lc_monetary
+  char base_kind = 'b';        // pg_type.typtype: b base, e enum, r range, m multirange, ...
+  std::string base_name = {};  // pg_type.typname, which names extension types such as hstore
+  char array_delim = ',';      // the element type's typdelim (';' for box), which array_out uses
+  int array_dims = 1;          // declared dimensions (int[][] = 2); values must have that many
+
+  // The oid that decides the mapping: the base type, or for arrays the element's base type.
+  uint32_t ValueOid() const {
+    if (element_oid != 0) return element_oid;
+    return base_oid != 0 ? base_oid : type_oid;
+  }
+  int32_t ValueTypmod() const { return base_oid != 0 ? base_typmod : typmod; }
 };
 
 struct SourceTable {
@@ -32,6 +49,9 @@ struct SourceTable {
   // Source columns the pipe leaves out (TableMapping::exclude), never in `columns`: CDC ignores a
   // stream column of one of these names instead of adding it, even one created after Setup.
   std::vector<std::string> excluded = {};
+  // Stored generated columns, left out (and so also in `excluded`): pgoutput before PostgreSQL 18
+  // does not send them. Read at Setup, for what create reports; not recorded.
+  std::vector<std::string> generated = {};
 
   std::string QualifiedName() const { return schema + "." + name; }
 };

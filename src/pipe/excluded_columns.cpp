@@ -8,7 +8,11 @@ namespace pg2ch {
 
 SourceTable ExcludeColumns(SourceTable table, const std::vector<std::string>& exclude) {
   std::string problems;
+  auto left_out = [&](const std::string& name) {
+    return std::find(table.excluded.begin(), table.excluded.end(), name) != table.excluded.end();
+  };
   for (const std::string& name : exclude) {
+    if (left_out(name)) continue;  // a generated column, never replicated anyway
     auto column = std::find_if(table.columns.begin(), table.columns.end(),
                                [&](const SourceColumn& c) { return c.name == name; });
     if (column == table.columns.end())
@@ -22,7 +26,8 @@ SourceTable ExcludeColumns(SourceTable table, const std::vector<std::string>& ex
   std::erase_if(table.columns, [&](const SourceColumn& c) {
     return std::find(exclude.begin(), exclude.end(), c.name) != exclude.end();
   });
-  table.excluded = exclude;
+  for (const std::string& name : exclude)
+    if (!left_out(name)) table.excluded.push_back(name);
   return table;
 }
 

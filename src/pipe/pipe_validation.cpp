@@ -6,7 +6,6 @@
 #include "common/sql_quote.h"
 #include "destination/clickhouse/http_client.h"
 #include "destination/clickhouse/sorting_key.h"
-#include "destination/clickhouse/type_mapping.h"
 #include "pipe/excluded_columns.h"
 #include "pipe/snapshot_plan.h"
 #include "source/postgres/replication_setup.h"
@@ -31,10 +30,9 @@ void CheckSlot(PgConnection& pg, const PipeConfig& c, std::vector<std::string>& 
 }
 
 // Reads each table (exists, has a key, excluded columns exist and are not keys, sorting keys are
-// replicated NOT NULL columns, a partition_column is a replicated column of a type split by value)
-// and maps each replicated column's type; collects the problems.
-std::vector<SourceTable> CheckTables(PgConnection& pg, const std::optional<ServerCaps>& caps,
-                                     const std::vector<TableMapping>& mappings,
+// replicated NOT NULL columns, a partition_column is a replicated column of a type split by value);
+// collects the problems. Every column type has a mapping (type_mapping.h).
+std::vector<SourceTable> CheckTables(PgConnection& pg, const std::vector<TableMapping>& mappings,
                                      std::vector<std::string>& problems) {
   std::vector<SourceTable> tables;
   for (const auto& m : mappings) {
@@ -52,14 +50,6 @@ std::vector<SourceTable> CheckTables(PgConnection& pg, const std::optional<Serve
       } catch (const PipeError& e) {
         problems.push_back(e.what());
       }
-      if (caps)
-        for (const auto& col : t.columns) {
-          try {
-            MapColumnType(t.QualifiedName(), col, *caps);
-          } catch (const PipeError& e) {
-            problems.push_back(e.what());
-          }
-        }
       tables.push_back(std::move(t));
     } catch (const PipeError& e) {
       if (e.retryable()) throw;
@@ -103,7 +93,7 @@ std::vector<std::string> ValidatePipe(const PipeConfig& c) {
       }
       CheckSlot(*pg, c, problems);
     }
-    std::vector<SourceTable> tables = CheckTables(*pg, caps, c.tables, problems);
+    std::vector<SourceTable> tables = CheckTables(*pg, c.tables, problems);
     if (c.mode != ReplicationMode::kSnapshotOnly &&
         !pg->Query("SELECT 1 FROM pg_publication WHERE pubname = " + PgLiteral(c.publication))
              .empty()) {
@@ -123,10 +113,10 @@ std::vector<std::string> ValidateAddedTables(const PipeConfig& c,
                                              const std::vector<TableMapping>& added,
                                              bool publication_owned) {
   std::vector<std::string> problems;
-  std::optional<ServerCaps> caps = DestinationCaps(c, problems);
+  DestinationCaps(c, problems);  // reachable, with the credentials given
   try {
     auto pg = PgConnection::Connect(c.source, false);
-    std::vector<SourceTable> tables = CheckTables(*pg, caps, added, problems);
+    std::vector<SourceTable> tables = CheckTables(*pg, added, problems);
     if (!publication_owned)
       for (const SourceTable& t : tables)
         if (!PublicationIncludes(*pg, c.publication, t))

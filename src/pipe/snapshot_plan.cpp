@@ -15,6 +15,9 @@
 namespace pg2ch {
 namespace {
 
+// A domain splits like its base type; an array column never splits.
+uint32_t PartitionOid(const SourceColumn& c) { return c.element_oid == 0 ? c.ValueOid() : 0; }
+
 const SourceColumn* FindColumn(const SourceTable& source, const std::string& name) {
   for (const auto& c : source.columns)
     if (c.name == name) return &c;
@@ -40,7 +43,7 @@ std::string ChoosePartitionColumn(PgConnection& conn, const SourceTable& source,
   std::optional<std::string> key = PrimaryKeyFirstColumn(conn, source);
   if (!key) return "";
   const SourceColumn* c = FindColumn(source, *key);
-  return c != nullptr && PartitionValueKind(c->type_oid) ? c->name : "";
+  return c != nullptr && PartitionValueKind(PartitionOid(*c)) ? c->name : "";
 }
 
 SnapshotPartitionRecord& AddPartition(SnapshotPlanRecord& plan, int64_t first, int64_t end) {
@@ -82,7 +85,7 @@ SnapshotPlanRecord NewPlan(PgConnection& conn, const SourceTable& source,
   plan.partition_column = ChoosePartitionColumn(conn, source, configured, layout);
   if (!plan.partition_column.empty()) {
     // ChoosePartitionColumn returns only replicated columns that PartitionValueKind accepts.
-    ValueKind kind = *PartitionValueKind(FindColumn(source, plan.partition_column)->type_oid);
+    ValueKind kind = *PartitionValueKind(PartitionOid(*FindColumn(source, plan.partition_column)));
     ValueBounds b =
         ReadValueBounds(conn, source, plan.partition_column,
                         FiniteCondition(kind, plan.partition_column, conn.server_version()), only);
@@ -117,7 +120,7 @@ void CheckPartitionColumn(const SourceTable& source, const std::string& column) 
   if (c == nullptr)
     ThrowFatal("table " + source.QualifiedName() + ": partition_column \"" + column +
                "\" is not a replicated column");
-  if (!PartitionValueKind(c->type_oid))
+  if (!PartitionValueKind(PartitionOid(*c)))
     ThrowFatal("table " + source.QualifiedName() + ": partition_column \"" + column + "\" is " +
                c->type_name + "; it must be " + kPartitionTypeNames);
 }
@@ -190,7 +193,7 @@ std::vector<TableJob> PrepareSnapshotPlans(PgConnection& conn, PipeContext& ctx,
     // a row.
     const SourceColumn* c = FindColumn(source, job.plan.partition_column);
     job.first_takes_nulls = c == nullptr || c->nullable;
-    if (c != nullptr) job.value_kind = PartitionValueKind(c->type_oid);
+    if (c != nullptr) job.value_kind = PartitionValueKind(PartitionOid(*c));
     jobs.push_back(std::move(job));
   }
   return jobs;

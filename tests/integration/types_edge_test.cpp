@@ -75,21 +75,6 @@ TEST_P(TypesEdge, SpecialDateTimeAndNumberValues) {
   EXPECT_EQ(pg2ch->Wait(30), 0);
 }
 
-TEST_P(TypesEdge, UnsupportedTypeFailsSetupNamingTableColumnAndType) {
-  TestDatabases dbs = NewDatabases("unsupported");
-  const std::string pipe = PipeName("unsupported");
-  PgExec(dbs.pg, "CREATE TABLE u (id int PRIMARY KEY, span interval, addr inet)");
-  PipeFiles files = WritePipe(dbs, pipe, {"public.u"});
-  auto pg2ch = StartPg2ch(files);
-  EXPECT_EQ(pg2ch->Wait(60), 1) << pg2ch->Output();
-  EXPECT_EQ(CatalogState(files, pipe), PipeState::kFailed);
-  EXPECT_NE(LastError(files, pipe).find("column span has type interval"), std::string::npos)
-      << LastError(files, pipe);
-  EXPECT_EQ(ChQuery(dbs.ch,
-                    "SELECT count() FROM system.tables WHERE database = '" + dbs.ch.database + "'"),
-            "0\n");
-}
-
 // A value the destination type cannot hold stops the pipe with the value named; it is never
 // skipped, and the slot does not confirm past it, so fixing the table and resyncing loses nothing.
 TEST_P(TypesEdge, UnstorableValueFailsThePipeWithoutSkippingIt) {

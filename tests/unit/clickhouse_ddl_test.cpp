@@ -64,9 +64,6 @@ TEST(ClickHouseDdlTest, TablesNeedANonNullableKey) {
   EXPECT_THROW(TableCodec(no_key, caps), PipeError);
   DestinationTable nullable_key{{"public", "t", 1, {Col("a", 23, true, true)}}, "db", "t"};
   EXPECT_THROW(TableCodec(nullable_key, caps), PipeError);
-  DestinationTable unsupported{
-      {"public", "t", 1, {Col("a", 23, false, true), Col("i", 1186, true, false)}}, "db", "t"};
-  EXPECT_THROW(TableCodec(unsupported, caps), PipeError);
 }
 
 std::string Columns(const std::vector<std::pair<std::string, std::string>>& columns) {

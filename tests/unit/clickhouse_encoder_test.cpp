@@ -230,9 +230,77 @@ TEST(ClickHouseEncoderTest, Arrays) {
             "01"
             "00044e554c4c");
   EXPECT_EQ(Encode(ArrayOf(Type(ChKind::kBytes)), R"({"\\x0102"})"), "0100020102");
+  // A value with more dimensions than the column is refused, never flattened.
   EXPECT_THROW(Encode(ArrayOf(Type(ChKind::kInt32)), "{{1,2},{3,4}}"), PipeError);
-  EXPECT_THROW(Encode(ArrayOf(Type(ChKind::kInt32)), "[0:1]={1,2}"), PipeError);
+  // Explicit lower bounds are read past: ClickHouse arrays start at 1.
+  EXPECT_EQ(Encode(ArrayOf(Type(ChKind::kInt32)), "[0:1]={1,2}"), "0200010000000002000000");
   EXPECT_THROW(Encode(ArrayOf(Type(ChKind::kInt32)), "{1,x}"), PipeError);
+}
+
+TEST(ClickHouseEncoderTest, MultiDimensionalArraysNest) {
+  ChType matrix = ArrayOf(Type(ChKind::kInt32));
+  matrix = ChType{ChKind::kArray, false, 0, 0, false, false, ',', {matrix}};  // Array(Array(..))
+  EXPECT_EQ(Encode(matrix, "{{1,2},{3,NULL}}"),
+            "02"
+            "02"
+            "0001000000"
+            "0002000000"
+            "02"
+            "0003000000"
+            "01");
+  EXPECT_EQ(Encode(matrix, "[2:3][1:1]={{7},{8}}"),
+            "02"
+            "01"
+            "0007000000"
+            "01"
+            "0008000000");
+  EXPECT_EQ(Encode(matrix, "{}"), "00");
+  EXPECT_THROW(Encode(matrix, "{1,2}"), PipeError);         // fewer dimensions
+  EXPECT_THROW(Encode(matrix, "{{1,2},{3}}"), PipeError);   // not rectangular
+  EXPECT_THROW(Encode(matrix, "{{1},{{2}}}"), PipeError);   // mixed depth
+  EXPECT_THROW(Encode(matrix, "{{1,2},{3,4}"), PipeError);  // unterminated
+}
+
+TEST(ClickHouseEncoderTest, BoxArraysUseTheirDelimiter) {
+  ChType boxes = ArrayOf(Type(ChKind::kString));
+  boxes.array_delim = ';';
+  // array_out quotes nothing here: box text has no ';', braces or quotes.
+  EXPECT_EQ(Encode(boxes, "{(1,1),(0,0);(3,3),(2,2)}"),
+            "02"
+            "00"
+            "0b28312c31292c28302c3029"
+            "00"
+            "0b28332c33292c28322c3229");
+}
+
+TEST(ClickHouseEncoderTest, MoneyIsItsDigitsWhateverTheLocale) {
+  ChType money{ChKind::kMoney, true, 19, 2, false, false, ',', {}};
+  std::string plus = Encode(money, "1234.50");  // Decimal128: 16 little-endian bytes
+  EXPECT_EQ(Encode(money, "$1,234.50"), plus);
+  EXPECT_EQ(Encode(money, "1.234,50 EUR"), plus);
+  EXPECT_EQ(Encode(money, "-$1,234.50"), Encode(money, "-1234.50"));
+  EXPECT_EQ(Encode(money, "($1,234.50)"), Encode(money, "-1234.50"));
+  EXPECT_EQ(Encode(money, "$0.05"), Encode(money, "0.05"));
+  EXPECT_EQ(Encode(money, "-$92,233,720,368,547,758.08"), Encode(money, "-92233720368547758.08"));
+  ChType yen{ChKind::kMoney, false, 19, 0, false, false, ',', {}};
+  EXPECT_EQ(Encode(yen, "¥1,235"), Encode(yen, "1235"));
+  EXPECT_THROW(Encode(money, "$"), PipeError);
+}
+
+TEST(ClickHouseEncoderTest, HstoreIsAMapOfNullableStrings) {
+  ChType value = Type(ChKind::kString, true);
+  ChType map{ChKind::kMap, false, 0, 0, false, false, ',', {Type(ChKind::kString), value}};
+  EXPECT_EQ(Encode(map, ""), "00");
+  EXPECT_EQ(Encode(map, R"("a"=>"1", "b c"=>NULL, "q\"\\"=>"")"),
+            "03"
+            "0161"
+            "000131"
+            "03622063"
+            "01"
+            "0371225c"
+            "0000");
+  EXPECT_THROW(Encode(map, R"("a"=>1)"), PipeError);
+  EXPECT_THROW(Encode(map, R"("a"=>"1","b"=>"2")"), PipeError);
 }
 
 TEST(ClickHouseEncoderTest, Cells) {

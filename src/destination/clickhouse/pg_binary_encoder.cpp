@@ -72,11 +72,12 @@ void AppendAsString(std::string& out, Print&& print) {
 }  // namespace
 
 BinaryConversion BinaryConversionFor(const SourceColumn& column, const ChType& type) {
-  if (column.element_oid != 0) return BinaryConversion::kNone;
+  if (column.element_oid != 0 || !HasBinaryCopyForm(column.ValueOid()))
+    return BinaryConversion::kText;
   auto when = [&](bool exact, BinaryConversion conversion) {
     return exact ? conversion : BinaryConversion::kNone;
   };
-  switch (column.type_oid) {
+  switch (column.ValueOid()) {
     case pg_oid::kBool:
       return when(type.kind == ChKind::kBool || type.kind == ChKind::kUInt8,
                   BinaryConversion::kBool);
@@ -105,8 +106,8 @@ BinaryConversion BinaryConversionFor(const SourceColumn& column, const ChType& t
     case pg_oid::kTimestamp:
     case pg_oid::kTimestamptz:
       if (type.kind == ChKind::kString)
-        return column.type_oid == pg_oid::kTimestamptz ? BinaryConversion::kTimestamptzText
-                                                       : BinaryConversion::kTimestampText;
+        return column.ValueOid() == pg_oid::kTimestamptz ? BinaryConversion::kTimestamptzText
+                                                         : BinaryConversion::kTimestampText;
       return when(type.kind == ChKind::kDateTime64, BinaryConversion::kTimestamp);
     case pg_oid::kNumeric:
       return when(type.kind == ChKind::kDecimal || type.kind == ChKind::kString,
@@ -118,6 +119,13 @@ BinaryConversion BinaryConversionFor(const SourceColumn& column, const ChType& t
 
 void EncodeBinaryField(BinaryConversion conversion, const ChType& type, BinaryField field,
                        std::string& out) {
+  if (conversion == BinaryConversion::kText) {
+    if (field.null()) return EncodeCell(type, Cell::Null(), out);
+    return EncodeValue(type,
+                       std::string_view(reinterpret_cast<const char*>(field.data),
+                                        static_cast<size_t>(field.size)),
+                       out);
+  }
   if (field.null()) {
     if (!type.nullable) ThrowFatal("NULL for a column of type " + type.Sql());
     return out.push_back(1);
@@ -191,6 +199,7 @@ void EncodeBinaryField(BinaryConversion conversion, const ChType& type, BinaryFi
       return AppendDecimal(text, type.precision, type.scale, out);
     }
     case BinaryConversion::kNone:
+    case BinaryConversion::kText:
       break;
   }
   ThrowFatal("internal error: no binary conversion for " + type.Sql());

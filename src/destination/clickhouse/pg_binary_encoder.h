@@ -16,6 +16,8 @@
 //   numeric (base-10000 digits)            Decimal(P, S), or String (its text) when unbounded:
 //                                          through numeric_out's exact text (numeric_binary.h)
 //   date / timestamp[tz] on 18.16          String: the text PostgreSQL prints (pg_datetime.h)
+//   any other type, arrays (cast to text)  through the text path (row_binary_encoder.h): the
+//                                          COPY casts the column to text (table_copy.h)
 // Wrong-sized values and NULL for a NOT NULL column throw PipeError(kFatal); callers add the
 // table and column. Stateless; safe from any thread.
 #pragma once
@@ -45,9 +47,11 @@ enum class BinaryConversion : uint8_t {
   kTimestampText,
   kTimestamptzText,
   kNumeric,
+  kText,  // the column was cast to text: its bytes are PostgreSQL's text form
 };
 
-// The conversion for `column` stored as `type` (what MapColumnType gave), or kNone.
+// The conversion for `column` stored as `type` (what MapColumnType gave): kText exactly when
+// !HasBinaryCopyForm(column's value type) or it is an array, or kNone for a type mismatch.
 BinaryConversion BinaryConversionFor(const SourceColumn& column, const ChType& type);
 
 // Appends `field` (NULL or a value) for a column of `type` converted by `conversion` != kNone.

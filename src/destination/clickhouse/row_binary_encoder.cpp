@@ -85,6 +85,110 @@ void AppendBool(std::string_view text, const ChType& type, std::string& out) {
   }
 }
 
+// One level of a (possibly nested) array: dims[level] items, each an element or a sub-array.
+void AppendArrayLevel(const ChType& type, const PgArray& array, size_t level, size_t& next,
+                      std::string_view text, std::string& out) {
+  const ChType& element = type.element.at(0);
+  size_t count = array.dims[level];
+  AppendVarUInt(count, out);
+  for (size_t i = 0; i < count; ++i) {
+    if (level + 1 < array.dims.size()) {
+      AppendArrayLevel(element, array, level + 1, next, text, out);
+      continue;
+    }
+    const auto& value = array.elements[next++];
+    if (value) {
+      EncodeValue(element, *value, out);
+    } else if (element.nullable) {
+      out.push_back(1);
+    } else {
+      ThrowFatal("array '" + std::string(text.substr(0, 200)) + "' has a NULL element");
+    }
+  }
+}
+
+void AppendArray(const ChType& type, std::string_view text, std::string& out) {
+  PgArray array = ParsePgArrayText(text, type.array_delim);
+  if (array.elements.empty()) return AppendVarUInt(0, out);
+  size_t depth = 0;
+  for (const ChType* t = &type; t->kind == ChKind::kArray; t = &t->element.at(0)) ++depth;
+  if (array.dims.size() != depth)
+    ThrowFatal("array '" + std::string(text.substr(0, 200)) + "' has " +
+               std::to_string(array.dims.size()) + " dimension(s); the column is " + type.Sql() +
+               " (declare the column with its dimensions, e.g. int[][], and resync)");
+  size_t next = 0;
+  AppendArrayLevel(type, array, 0, next, text, out);
+}
+
+// money prints in the server's lc_monetary: a currency symbol, digit group separators, the
+// decimal point and exactly `scale` fraction digits, and a sign ('-' or parentheses). Its digits,
+// in order, are the stored integer, whatever the locale: that integer, scaled, is the value.
+void AppendMoney(std::string_view text, const ChType& type, std::string& out) {
+  std::string digits;
+  bool negative = false;
+  for (char c : text) {
+    if (c >= '0' && c <= '9') {
+      digits += c;
+    } else if (c == '-' || c == '(') {
+      negative = true;
+    }
+  }
+  if (digits.empty()) Invalid(text, type);
+  auto scale = static_cast<size_t>(type.scale);
+  if (digits.size() <= scale) digits.insert(0, scale + 1 - digits.size(), '0');
+  std::string plain = negative ? "-" : "";
+  plain += digits.substr(0, digits.size() - scale);
+  if (scale > 0) plain += "." + digits.substr(digits.size() - scale);
+  AppendDecimal(plain, type.precision, type.scale, out);
+}
+
+// hstore_out: `"key"=>"value"` or `"key"=>NULL`, separated by ", "; keys and values quoted, with
+// '"' and the backslash escaped by a backslash.
+void AppendHstore(std::string_view text, const ChType& type, std::string& out) {
+  size_t pos = 0;
+  auto quoted = [&](std::string& value) {
+    if (pos >= text.size() || text[pos] != '"') Invalid(text, type);
+    ++pos;
+    while (true) {
+      if (pos >= text.size()) Invalid(text, type);
+      char c = text[pos++];
+      if (c == '"') return;
+      if (c == '\\') {
+        if (pos >= text.size()) Invalid(text, type);
+        c = text[pos++];
+      }
+      value += c;
+    }
+  };
+  std::string pairs;
+  uint64_t count = 0;
+  while (pos < text.size()) {
+    if (count > 0) {
+      if (text.substr(pos, 2) != ", ") Invalid(text, type);
+      pos += 2;
+    }
+    std::string key;
+    quoted(key);
+    if (text.substr(pos, 2) != "=>") Invalid(text, type);
+    pos += 2;
+    AppendVarUInt(key.size(), pairs);
+    pairs += key;
+    if (text.substr(pos, 4) == "NULL") {
+      pos += 4;
+      pairs.push_back(1);
+    } else {
+      std::string value;
+      quoted(value);
+      pairs.push_back(0);
+      AppendVarUInt(value.size(), pairs);
+      pairs += value;
+    }
+    ++count;
+  }
+  AppendVarUInt(count, out);
+  out += pairs;
+}
+
 }  // namespace
 
 void AppendVarUInt(uint64_t value, std::string& out) {
@@ -129,21 +233,12 @@ void EncodeValue(const ChType& type, std::string_view text, std::string& out) {
       return AppendLittleEndian(PgDateToDays(text), out);
     case ChKind::kDateTime64:
       return AppendLittleEndian(PgTimestampToMicros(text), out);
-    case ChKind::kArray: {
-      PgArrayElements elements = ParsePgArray(text);
-      AppendVarUInt(elements.size(), out);
-      const ChType& element = type.element.at(0);
-      for (const auto& value : elements) {
-        if (value) {
-          EncodeValue(element, *value, out);
-        } else if (element.nullable) {
-          out.push_back(1);
-        } else {
-          ThrowFatal("array '" + std::string(text.substr(0, 200)) + "' has a NULL element");
-        }
-      }
-      return;
-    }
+    case ChKind::kArray:
+      return AppendArray(type, text, out);
+    case ChKind::kMoney:
+      return AppendMoney(text, type, out);
+    case ChKind::kMap:
+      return AppendHstore(text, type, out);
   }
   ThrowFatal("unknown ClickHouse type kind " + std::to_string(static_cast<int>(type.kind)));
 }
@@ -154,7 +249,8 @@ void EncodeCell(const ChType& type, const Cell& cell, std::string& out) {
       return EncodeValue(type, cell.text, out);
     case CellKind::kNull:
       if (type.nullable) return out.push_back(1);
-      if (type.kind == ChKind::kArray) return AppendVarUInt(0, out);  // see type_mapping.h
+      if (type.kind == ChKind::kArray || type.kind == ChKind::kMap)
+        return AppendVarUInt(0, out);  // see type_mapping.h
       ThrowFatal("NULL for a column of type " + type.Sql());
     case CellKind::kUnchangedToast:
       // The sink resolves these before encoding; reaching here is a bug, not data.
@@ -185,6 +281,7 @@ void EncodeDefault(const ChType& type, std::string& out) {
       zero_bytes = 8;
       break;
     case ChKind::kDecimal:
+    case ChKind::kMoney:
       zero_bytes = static_cast<size_t>(DecimalWidth(type.precision));
       break;
     case ChKind::kUuid:
@@ -193,8 +290,9 @@ void EncodeDefault(const ChType& type, std::string& out) {
     case ChKind::kString:
     case ChKind::kBytes:
     case ChKind::kArray:
+    case ChKind::kMap:
       zero_bytes = 1;
-      break;  // length 0: empty string / empty array
+      break;  // length 0: empty string / array / map
   }
   if (zero_bytes == 0) {
     ThrowFatal("unknown ClickHouse type kind " + std::to_string(static_cast<int>(type.kind)));

@@ -60,6 +60,7 @@ void RowBinaryReader::Skip(const ChType& type) {
       Take(8);
       return;
     case ChKind::kDecimal:
+    case ChKind::kMoney:
       Take(static_cast<uint64_t>(DecimalWidth(type.precision)));
       return;
     case ChKind::kUuid:
@@ -75,6 +76,15 @@ void RowBinaryReader::Skip(const ChType& type) {
       // checking it first keeps a bogus count from spinning.
       if (count > data_.size() - pos_) throw DecodeError("RowBinary array count exceeds the data");
       for (uint64_t i = 0; i < count; ++i) Skip(type.element.at(0));
+      return;
+    }
+    case ChKind::kMap: {
+      uint64_t count = ReadVarUInt();
+      if (count > data_.size() - pos_) throw DecodeError("RowBinary map count exceeds the data");
+      for (uint64_t i = 0; i < count; ++i) {
+        Skip(type.element.at(0));
+        Skip(type.element.at(1));
+      }
       return;
     }
   }

@@ -50,6 +50,8 @@ ServerCaps ServerCaps::FromVersion(std::string_view version) {
   caps.date32 = AtLeast(caps, 21, 9);
   caps.boolean = AtLeast(caps, 22, 3);
   caps.replacing_is_deleted = AtLeast(caps, 23, 2);
+  caps.low_cardinality = AtLeast(caps, 19, 9);
+  caps.map = AtLeast(caps, 21, 8);  // experimental before
   // Absent on 18.16 (checked: syntax error); the 19.x releases added IF [NOT] EXISTS to ALTER.
   caps.add_column_if_not_exists = AtLeast(caps, 19, 1);
   return caps;

@@ -21,6 +21,8 @@ struct ServerCaps {
   bool exchange_tables = false;
   bool add_column_if_not_exists = false;
   bool replacing_is_deleted = false;  // ReplacingMergeTree(version, is_deleted), 23.2+
+  bool low_cardinality = false;       // LowCardinality(T) without an experimental setting
+  bool map = false;                   // Map(K, V)
 
   // Throws PipeError(kFatal) when the text is not a ClickHouse version.
   static ServerCaps FromVersion(std::string_view version);

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <optional>
 
-#include "common/error.h"
-
 namespace pg2ch {
 namespace {
 
@@ -22,72 +20,80 @@ std::optional<NumericTypmod> DecodeNumericTypmod(int32_t typmod) {
   return NumericTypmod{precision, scale};
 }
 
-// The scalar mapping; nullopt when the type is not supported.
-std::optional<ChType> MapScalar(uint32_t oid, int32_t typmod, const ServerCaps& caps) {
+ChType Kind(ChKind kind) {
   ChType type;
+  type.kind = kind;
+  return type;
+}
+
+// The mapping of one value of base type `oid` (domains already peeled off).
+ChType MapValue(uint32_t oid, int32_t typmod, char base_kind, const std::string& base_name,
+                const ServerCaps& caps) {
   switch (oid) {
     case pg_oid::kBool:
-      type.kind = caps.boolean ? ChKind::kBool : ChKind::kUInt8;
-      return type;
+      return Kind(caps.boolean ? ChKind::kBool : ChKind::kUInt8);
     case pg_oid::kInt2:
-      type.kind = ChKind::kInt16;
-      return type;
+      return Kind(ChKind::kInt16);
     case pg_oid::kInt4:
-      type.kind = ChKind::kInt32;
-      return type;
+      return Kind(ChKind::kInt32);
     case pg_oid::kInt8:
-      type.kind = ChKind::kInt64;
-      return type;
+      return Kind(ChKind::kInt64);
     case pg_oid::kFloat4:
-      type.kind = ChKind::kFloat32;
-      return type;
+      return Kind(ChKind::kFloat32);
     case pg_oid::kFloat8:
-      type.kind = ChKind::kFloat64;
-      return type;
-    case pg_oid::kText:
-    case pg_oid::kVarchar:
-    case pg_oid::kBpchar:
-    case pg_oid::kJson:
-    case pg_oid::kJsonb:
-    case pg_oid::kTime:
-      type.kind = ChKind::kString;
-      return type;
+      return Kind(ChKind::kFloat64);
     case pg_oid::kBytea:
-      type.kind = ChKind::kBytes;
-      return type;
+      return Kind(ChKind::kBytes);
     case pg_oid::kUuid:
-      type.kind = ChKind::kUuid;
-      return type;
+      return Kind(ChKind::kUuid);
     case pg_oid::kDate:
-      type.kind = caps.date32 ? ChKind::kDate32 : ChKind::kString;
-      return type;
+      return Kind(caps.date32 ? ChKind::kDate32 : ChKind::kString);
     case pg_oid::kTimestamp:
-    case pg_oid::kTimestamptz:
-      if (!caps.datetime64) {
-        type.kind = ChKind::kString;
-        return type;
-      }
-      type.kind = ChKind::kDateTime64;
+    case pg_oid::kTimestamptz: {
+      if (!caps.datetime64) return Kind(ChKind::kString);
+      ChType type = Kind(ChKind::kDateTime64);
       type.utc = oid == pg_oid::kTimestamptz;
       return type;
+    }
+    case pg_oid::kMoney: {
+      // int64 units of 10^-scale: 19 digits hold every value.
+      ChType type = Kind(ChKind::kMoney);
+      type.precision = 19;
+      type.scale = std::clamp(typmod, 0, 18);
+      return type;
+    }
     case pg_oid::kNumeric: {
       auto mod = DecodeNumericTypmod(typmod);
-      type.kind = ChKind::kString;
-      if (!mod) return type;
+      if (!mod) return Kind(ChKind::kString);
       // A negative scale allows integer digits beyond the precision; a scale above the precision
       // means leading fractional zeros. Decimal(P, S) needs 0 <= S <= P.
       int scale = std::max(mod->scale, 0);
       int precision = std::max(mod->precision - std::min(mod->scale, 0), scale);
       int max_precision = caps.decimal256 ? 76 : 38;
-      if (precision < 1 || precision > max_precision) return type;
-      type.kind = ChKind::kDecimal;
+      if (precision < 1 || precision > max_precision) return Kind(ChKind::kString);
+      ChType type = Kind(ChKind::kDecimal);
       type.precision = precision;
       type.scale = scale;
       return type;
     }
     default:
-      return std::nullopt;
+      break;
   }
+  if (base_kind == 'e') {
+    // Labels added or renamed later simply arrive as other strings.
+    ChType type = Kind(ChKind::kString);
+    type.low_cardinality = caps.low_cardinality;
+    return type;
+  }
+  if (base_kind == 'b' && base_name == "hstore" && caps.map) {
+    ChType type = Kind(ChKind::kMap);
+    ChType value = Kind(ChKind::kString);
+    value.nullable = true;
+    type.element = {Kind(ChKind::kString), value};
+    return type;
+  }
+  // Every other type, built-in or not: the text its output function prints.
+  return Kind(ChKind::kString);
 }
 
 }  // namespace
@@ -135,30 +141,35 @@ std::string ChType::Sql() const {
     case ChKind::kArray:
       base = "Array(" + element.at(0).Sql() + ")";
       break;
+    case ChKind::kMoney:
+      base = "Decimal(" + std::to_string(precision) + ", " + std::to_string(scale) + ")";
+      break;
+    case ChKind::kMap:
+      base = "Map(" + element.at(0).Sql() + ", " + element.at(1).Sql() + ")";
+      break;
   }
-  return nullable ? "Nullable(" + base + ")" : base;
+  if (nullable) base = "Nullable(" + base + ")";
+  return low_cardinality ? "LowCardinality(" + base + ")" : base;
 }
 
-ChType MapColumnType(const std::string& table, const SourceColumn& column, const ServerCaps& caps) {
-  auto unsupported = [&]() -> ChType {
-    std::string type_name =
-        column.type_name.empty() ? "oid " + std::to_string(column.type_oid) : column.type_name;
-    ThrowFatal("table " + table + " column " + column.name + " has type " + type_name +
-               ", which pg2ch does not support yet");
-  };
-  if (column.element_oid != 0) {
-    auto element = MapScalar(column.element_oid, column.typmod, caps);
-    if (!element) return unsupported();
-    element->nullable = true;
-    ChType array;
-    array.kind = ChKind::kArray;
-    array.element.push_back(*element);
-    return array;  // never Nullable: a NULL array is written as []
+ChType MapColumnType(const std::string&, const SourceColumn& column, const ServerCaps& caps) {
+  ChType value =
+      MapValue(column.ValueOid(), column.ValueTypmod(), column.base_kind, column.base_name, caps);
+  if (column.element_oid == 0) {
+    // ClickHouse has no Nullable(Map): a NULL hstore is written as {} (like arrays).
+    if (value.kind != ChKind::kMap) value.nullable = column.nullable;
+    return value;
   }
-  auto type = MapScalar(column.type_oid, column.typmod, caps);
-  if (!type) return unsupported();
-  type->nullable = column.nullable;
-  return *type;
+  if (value.kind == ChKind::kMap || value.low_cardinality) value = Kind(ChKind::kString);
+  value.nullable = true;
+  ChType type = value;
+  for (int d = 0; d < std::max(1, column.array_dims); ++d) {
+    ChType array = Kind(ChKind::kArray);
+    array.array_delim = column.array_delim;
+    array.element.push_back(std::move(type));
+    type = std::move(array);
+  }
+  return type;  // never Nullable: a NULL array is written as []
 }
 
 }  // namespace pg2ch

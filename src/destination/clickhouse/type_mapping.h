@@ -1,9 +1,10 @@
 // How each PostgreSQL column type is stored in ClickHouse, per server capabilities.
 //
-// The mapping is exact or refused: a value either round-trips (PG text -> ClickHouse value that
-// prints back the same) or the type is rejected up front with PipeError(kFatal) naming table,
-// column and type, before anything is written. Where an old server lacks the natural type
-// (Date32, DateTime64, Decimal256) the column becomes a String holding PostgreSQL's exact text.
+// Every type has a mapping, and it is exact: a value round-trips (PostgreSQL text -> ClickHouse
+// value that prints back the same), or it is PostgreSQL's own text form (the type's output
+// function, under the session settings of pg_connection.h) in a String. Nothing is rounded or
+// guessed; a value the chosen type cannot hold fails the pipe naming it (row_binary_encoder.h).
+// Domains map as their base type (with its typmod), recursively.
 //
 //   PostgreSQL                 modern server                18.16
 //   bool                       Bool                         UInt8
@@ -12,19 +13,26 @@
 //   numeric(p,s), p <= 38      Decimal(p,s)
 //   numeric(p,s), p <= 76      Decimal(p,s)                 String
 //   numeric                    String (arbitrary precision fits no Decimal)
-//   text varchar bpchar json jsonb time   String (bpchar keeps its padding)
+//   money                      Decimal(19, d): d = lc_monetary's fraction digits
+//   text varchar bpchar        String (bpchar keeps its padding)
 //   bytea                      String (raw bytes)
 //   uuid                       UUID
 //   date                       Date32 (clamped)             String
 //   timestamp / timestamptz    DateTime64(6[, 'UTC']) (clamped)   String
-//   T[] (one dimension)        Array(Nullable(T)); a NULL array is written as []
-// Nullable source columns become Nullable(T), except arrays (ClickHouse has no Nullable(Array)).
+//   enum                       LowCardinality(String)       String
+//   hstore                     Map(String, Nullable(String)) String
+//   anything else              String: its text (json, jsonb, time, interval, inet, ranges, ...)
+//   T[], T[][]...              Array(Nullable(T)), nested per declared dimension; a NULL array is
+//                              written as []; elements that are enums or hstore are String
+// Nullable source columns become Nullable(T), except arrays and maps (ClickHouse has no
+// Nullable(Array) or Nullable(Map)): a NULL one is written empty.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "core/pg_type.h"
 #include "core/table_schema.h"
 #include "destination/clickhouse/server_caps.h"
 
@@ -46,31 +54,27 @@ enum class ChKind : uint8_t {
   kDate32,      // days since 1970-01-01
   kDateTime64,  // DateTime64(6) or DateTime64(6, 'UTC'): microseconds since the epoch
   kArray,       // Array(element)
+  kMoney,       // Decimal(19, scale) from money's text in the server's lc_monetary
+  kMap,         // Map(String, Nullable(String)) from hstore's text: element = {key, value}
 };
 
 struct ChType {
   ChKind kind = ChKind::kString;
   bool nullable = false;
-  int precision = 0;            // kDecimal
-  int scale = 0;                // kDecimal
-  bool utc = false;             // kDateTime64: the column carries the 'UTC' time zone
-  std::vector<ChType> element;  // kArray: exactly one element type
+  int precision = 0;             // kDecimal
+  int scale = 0;                 // kDecimal
+  bool utc = false;              // kDateTime64: the column carries the 'UTC' time zone
+  bool low_cardinality = false;  // kString: LowCardinality(String); the same in RowBinary
+  char array_delim = ',';        // kArray: the delimiter of PostgreSQL's text (pg_array_text.h)
+  std::vector<ChType> element;   // kArray: exactly one element type; kMap: key and value
 
   // The type as ClickHouse spells it in DDL and system.columns, e.g. "Nullable(Decimal(18, 2))".
   std::string Sql() const;
   bool operator==(const ChType&) const = default;
 };
 
-// PostgreSQL type oids pg2ch knows by number.
-namespace pg_oid {
-inline constexpr uint32_t kBool = 16, kBytea = 17, kInt8 = 20, kInt2 = 21, kInt4 = 23, kText = 25,
-                          kJson = 114, kFloat4 = 700, kFloat8 = 701, kBpchar = 1042,
-                          kVarchar = 1043, kDate = 1082, kTime = 1083, kTimestamp = 1114,
-                          kTimestamptz = 1184, kNumeric = 1700, kUuid = 2950, kJsonb = 3802;
-}  // namespace pg_oid
-
-// Throws PipeError(kFatal) "table T column C has type X, which pg2ch does not support yet".
-// `table` is the source table's qualified name, for the message.
+// The ClickHouse type of `column`. Never refuses a type; `table` (the source table's qualified
+// name) is kept for the messages of callers.
 ChType MapColumnType(const std::string& table, const SourceColumn& column, const ServerCaps& caps);
 
 }  // namespace pg2ch

@@ -1,7 +1,10 @@
 #include "source/postgres/schema_reader.h"
 
+#include <algorithm>
+
 #include "common/error.h"
 #include "common/sql_quote.h"
+#include "source/postgres/type_reader.h"
 
 namespace pg2ch {
 
@@ -28,9 +31,8 @@ SourceTable ReadSourceTable(PgConnection& conn, const std::string& schema,
       ident == 'i' ? "i.indisreplident" : "i.indisprimary";  // 'd' default and 'f' full: the PK
 
   auto cols = conn.Query(
-      "SELECT a.attname, a.atttypid, a.atttypmod, format_type(a.atttypid, a.atttypmod), "
-      "a.attnotnull, COALESCE(k.is_key, false), CASE WHEN t.typcategory = 'A' THEN t.typelem "
-      "ELSE 0 END FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
+      "SELECT a.attname, a.atttypid, a.atttypmod, a.attnotnull, COALESCE(k.is_key, false), "
+      "a.attndims, a.attgenerated <> '' FROM pg_attribute a "
       "LEFT JOIN (SELECT unnest(i.indkey) AS attnum, true AS is_key FROM pg_index i "
       "WHERE i.indrelid = " +
       oid + "::oid AND " + key_index_filter +
@@ -41,17 +43,25 @@ SourceTable ReadSourceTable(PgConnection& conn, const std::string& schema,
       "ORDER BY a.attnum");
   bool has_key = false;
   for (const auto& c : cols) {
+    if (c[6] == "t") {
+      // Stored generated columns: COPY reads them but pgoutput before PostgreSQL 18 never sends
+      // them, so ClickHouse would hold stale values after the first update. Left out, like an
+      // excluded column (a query can compute them in ClickHouse).
+      out.excluded.push_back(c[0]);
+      out.generated.push_back(c[0]);
+      continue;
+    }
     SourceColumn col;
     col.name = c[0];
     col.type_oid = static_cast<uint32_t>(std::stoul(c[1]));
     col.typmod = std::stoi(c[2]);
-    col.type_name = c[3];
-    col.nullable = c[4] != "t";
-    col.is_key = c[5] == "t";
-    col.element_oid = static_cast<uint32_t>(std::stoul(c[6]));
+    col.nullable = c[3] != "t";
+    col.is_key = c[4] == "t";
+    col.array_dims = std::max(1, std::stoi(c[5]));
     has_key = has_key || col.is_key;
     out.columns.push_back(std::move(col));
   }
+  DescribeColumnTypes(conn, qualified, out.columns);
   if (out.columns.empty()) ThrowFatal("source table " + qualified + " has no columns");
   if (!has_key)
     ThrowFatal("source table " + qualified +
@@ -63,30 +73,7 @@ SourceTable ReadSourceTable(PgConnection& conn, const std::string& schema,
 
 void ResolveColumnTypes(PgConnection& conn, const std::string& table,
                         std::span<SourceColumn> columns) {
-  if (columns.empty()) return;
-  // Numbers only: nothing from the stream is pasted into the SQL as text.
-  std::string values;
-  for (size_t i = 0; i < columns.size(); ++i) {
-    values += (i == 0 ? "(" : ", (") + std::to_string(i) + ", " +
-              std::to_string(columns[i].type_oid) + "::oid, " + std::to_string(columns[i].typmod) +
-              ")";
-  }
-  // The same expressions as ReadSourceTable, so a column added later is described alike.
-  auto rows = conn.Query(
-      "SELECT format_type(t.oid, x.typmod), CASE WHEN t.typcategory = 'A' THEN t.typelem "
-      "ELSE 0 END FROM (VALUES " +
-      values +
-      ") AS x(n, type_oid, typmod) LEFT JOIN pg_type t ON t.oid = x.type_oid ORDER BY x.n");
-  if (rows.size() != columns.size())
-    ThrowFatal("PostgreSQL: type lookup for " + table + " returned " + std::to_string(rows.size()) +
-               " rows for " + std::to_string(columns.size()) + " columns");
-  for (size_t i = 0; i < columns.size(); ++i) {
-    if (rows[i][0].empty())
-      ThrowFatal("source table " + table + " column \"" + columns[i].name + "\" has type oid " +
-                 std::to_string(columns[i].type_oid) + ", which no longer exists on the source");
-    columns[i].type_name = rows[i][0];
-    columns[i].element_oid = static_cast<uint32_t>(std::stoul(rows[i][1]));
-  }
+  DescribeColumnTypes(conn, table, columns);
 }
 
 }  // namespace pg2ch

@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "common/sql_quote.h"
+#include "core/pg_type.h"
 #include "source/postgres/copy_binary_parser.h"
 #include "source/postgres/copy_text_parser.h"
 
@@ -39,42 +40,56 @@ void RunCopy(PgConnection& conn, const SourceTable& table, const std::string& sq
 // Binary COPY carries no types: a column whose type changed since Setup (ALTER COLUMN ... TYPE)
 // would be decoded as the recorded type and stored as garbage. Casting to the recorded base type
 // makes PostgreSQL convert the value, or fail the copy clearly when it cannot. Without the type
-// modifier, so a widened varchar(n) is never cut.
+// modifier, so a widened varchar(n) is never cut. A domain is cast to its base type; every type
+// without a binary reading in pg2ch, and every array, is read as its output function's text, the
+// very text pgoutput sends. Arrays print through their elements' output functions; for other
+// types a cast to text can differ (inet::text shows the netmask that inet_out leaves out), so
+// they go through format('%s'), which calls the output function. num_nulls keeps NULL apart from
+// a composite of NULLs.
 std::string RecordedTypeCast(const SourceColumn& c) {
-  switch (c.type_oid) {
-    case 16:
+  switch (c.ValueOid()) {
+    case pg_oid::kBool:
       return "::pg_catalog.bool";
-    case 17:
+    case pg_oid::kBytea:
       return "::pg_catalog.bytea";
-    case 20:
+    case pg_oid::kInt8:
       return "::pg_catalog.int8";
-    case 21:
+    case pg_oid::kInt2:
       return "::pg_catalog.int2";
-    case 23:
+    case pg_oid::kInt4:
       return "::pg_catalog.int4";
-    case 25:
+    case pg_oid::kText:
       return "::pg_catalog.text";
-    case 700:
+    case pg_oid::kFloat4:
       return "::pg_catalog.float4";
-    case 701:
+    case pg_oid::kFloat8:
       return "::pg_catalog.float8";
-    case 1042:
+    case pg_oid::kBpchar:
       return "::pg_catalog.bpchar";
-    case 1043:
+    case pg_oid::kVarchar:
       return "::pg_catalog.varchar";
-    case 1082:
+    case pg_oid::kDate:
       return "::pg_catalog.date";
-    case 1114:
+    case pg_oid::kTimestamp:
       return "::pg_catalog.timestamp";
-    case 1184:
+    case pg_oid::kTimestamptz:
       return "::pg_catalog.timestamptz";
-    case 1700:
+    case pg_oid::kNumeric:
       return "::pg_catalog.numeric";
-    case 2950:
+    case pg_oid::kUuid:
       return "::pg_catalog.uuid";
     default:
-      return "";
+      return "";  // !HasBinaryCopyForm: read as text (ColumnExpression)
   }
+}
+
+std::string ColumnExpression(const SourceColumn& c) {
+  std::string column = PgIdent(c.name);
+  if (c.element_oid != 0) return column + "::pg_catalog.text";
+  std::string cast = RecordedTypeCast(c);
+  if (!cast.empty()) return column + cast;
+  return "CASE WHEN pg_catalog.num_nulls(" + column +
+         ") = 1 THEN NULL ELSE pg_catalog.format('%s', " + column + ") END";
 }
 
 }  // namespace
@@ -83,8 +98,7 @@ std::string CopySql(const SourceTable& table, const CopyScope& scope, bool binar
   std::string cols;
   for (const auto& c : table.columns) {
     if (!cols.empty()) cols += ", ";
-    cols += PgIdent(c.name);
-    if (binary) cols += RecordedTypeCast(c);
+    cols += binary ? ColumnExpression(c) : PgIdent(c.name);
   }
   // Always through a query: partitioned tables (relkind 'p') cannot be copied directly, and a
   // query takes the ctid condition.
