@@ -41,7 +41,11 @@ struct RowChange {
   // Insert/Update: the new row. Delete: the old key (only key columns are set, others null).
   Row row;
   // Update that changed the key (pgoutput sent 'K' or 'O'): the old row or key; else empty.
+  // Tables without a key (RowIdentity::kFullRow): always the old row.
   Row old_row;
+  // Position in its transaction as decoded (0, 1, ...), whatever is held back or chunked later:
+  // with the transaction's end LSN it names the change for good (rows of keyless tables).
+  uint32_t ordinal = 0;
 };
 
 // A pipe table's pgoutput Relation differs from its recorded schema (relation_mapping.h).

@@ -120,6 +120,7 @@ std::vector<RowChange> ChangeSpill::ReadChunk(size_t max) {
       if (!change.old_row.empty() && change.old_row.size() < it->second)
         change.old_row.resize(it->second);
     }
+    change.ordinal = static_cast<uint32_t>(read_);  // spilled in order, from the first change
     chunk.push_back(std::move(change));
     ++read_;
   }

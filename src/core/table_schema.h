@@ -40,6 +40,13 @@ struct SourceColumn {
   int32_t ValueTypmod() const { return base_oid != 0 ? base_typmod : typmod; }
 };
 
+// How a row is identified, from the primary key and replica identity read at Setup.
+enum class RowIdentity : uint8_t {
+  kKey,         // a primary key, or REPLICA IDENTITY USING INDEX: its columns are the key
+  kFullRow,     // no key, REPLICA IDENTITY FULL: a row is its values (duplicates allowed)
+  kInsertOnly,  // no key and no identity: PostgreSQL can publish only inserts and truncates
+};
+
 struct SourceTable {
   std::string schema;
   std::string name;
@@ -53,7 +60,10 @@ struct SourceTable {
   // does not send them. Read at Setup, for what create reports; not recorded.
   std::vector<std::string> generated = {};
 
+  RowIdentity identity = RowIdentity::kKey;
+
   std::string QualifiedName() const { return schema + "." + name; }
+  bool keyless() const { return identity != RowIdentity::kKey; }
 };
 
 }  // namespace pg2ch

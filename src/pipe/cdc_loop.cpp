@@ -9,6 +9,7 @@
 #include "pipe/added_table_loader.h"
 #include "pipe/cdc_schema_change.h"
 #include "source/postgres/pgoutput_decoder.h"
+#include "source/postgres/replication_setup.h"
 
 namespace pg2ch {
 namespace {
@@ -60,7 +61,10 @@ CdcLoop::CdcLoop(PipeContext& ctx, AddedTableLoader* loader)
       assembler_(Sources(ctx), {static_cast<size_t>(cfg_.spill_threshold_changes),
                                 [dir = spill_dir_] { return ChangeSpill::Create(dir); }}),
       durable_(ctx.Record().checkpoint_lsn),
-      stream_(PgConnection::Connect(cfg_.source, true), cfg_.slot, cfg_.publication, durable_),
+      stream_(PgConnection::Connect(cfg_.source, true), cfg_.slot,
+              StreamPublications(cfg_.publication, PublicationOwned(ctx.catalog, ctx.pipe_id),
+                                 Sources(ctx)),
+              durable_),
       interval_(std::chrono::duration_cast<Clock::duration>(
           std::chrono::duration<double>(cfg_.sync_interval_seconds))),
       applier_([this](std::span<Transaction> b) { sink_.ApplyTransactions(b); }) {

@@ -117,6 +117,13 @@ std::vector<std::string> ValidateAddedTables(const PipeConfig& c,
   try {
     auto pg = PgConnection::Connect(c.source, false);
     std::vector<SourceTable> tables = CheckTables(*pg, added, problems);
+    for (const SourceTable& t : tables)
+      if (t.keyless())
+        problems.push_back(
+            "table " + t.QualifiedName() +
+            " has no primary key: such a table cannot be added to a running pipe yet (its load "
+            "and the changes made meanwhile cannot be told apart); replicate it with a pipe of "
+            "its own");
     if (!publication_owned)
       for (const SourceTable& t : tables)
         if (!PublicationIncludes(*pg, c.publication, t))

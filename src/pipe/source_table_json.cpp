@@ -29,6 +29,8 @@ std::string SourceTableToJson(const SourceTable& t) {
   }
   json doc = {{"schema", t.schema}, {"name", t.name}, {"relid", t.relid}, {"columns", cols}};
   if (!t.excluded.empty()) doc["excluded"] = t.excluded;
+  if (t.identity != RowIdentity::kKey)
+    doc["identity"] = t.identity == RowIdentity::kFullRow ? "full" : "insert_only";
   return doc.dump();
 }
 
@@ -62,6 +64,16 @@ SourceTable SourceTableFromJson(const std::string& text) {
     // Absent in definitions recorded before columns could be excluded.
     if (auto it = j.find("excluded"); it != j.end())
       t.excluded = it->get<std::vector<std::string>>();
+    // Absent for tables with a key (and in definitions recorded before keyless tables).
+    if (auto it = j.find("identity"); it != j.end()) {
+      std::string identity = it->get<std::string>();
+      if (identity == "full")
+        t.identity = RowIdentity::kFullRow;
+      else if (identity == "insert_only")
+        t.identity = RowIdentity::kInsertOnly;
+      else
+        ThrowFatal("catalog: bad table identity \"" + identity + "\"");
+    }
     return t;
   } catch (const json::exception& e) {
     ThrowFatal(std::string("catalog: bad table definition: ") + e.what());

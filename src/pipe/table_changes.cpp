@@ -22,8 +22,11 @@ void RemoveTables(PipeContext& ctx, PgConnection& pg, const std::vector<TableRec
   bool owned = PublicationOwned(ctx.catalog, ctx.pipe_id);
   for (const TableRecord& t : removed) {
     // A publication the user made is theirs to change; its other changes are simply ignored.
-    if (owned)
+    if (owned) {
       DropTableFromPublication(pg, ctx.config.publication, t.source_schema, t.source_table);
+      DropTableFromPublication(pg, InsertOnlyPublication(ctx.config.publication), t.source_schema,
+                               t.source_table);
+    }
     ctx.catalog.RemoveTable(ctx.pipe_id, t.source_schema, t.source_table);
     spdlog::info("pipe {}: table {}.{} removed (ClickHouse table {} kept)", ctx.config.name,
                  t.source_schema, t.source_table, t.target_table);

@@ -191,8 +191,10 @@ void PipeSupervisor::Delete(int64_t pipe_id) {
   try {
     auto pg = PgConnection::Connect(config.source, false);
     DropSlotWhenReleased(*pg, config.slot);
-    if (PublicationOwned(catalog, pipe_id))
+    if (PublicationOwned(catalog, pipe_id)) {
       pg->Exec("DROP PUBLICATION IF EXISTS " + PgIdent(config.publication));
+      pg->Exec("DROP PUBLICATION IF EXISTS " + PgIdent(InsertOnlyPublication(config.publication)));
+    }
   } catch (const PipeError& e) {
     // The slot would hold WAL on the source forever: keep the pipe so the delete can be retried.
     throw ApiError{502, std::string("cannot clean up the source, the pipe is kept: ") + e.what()};

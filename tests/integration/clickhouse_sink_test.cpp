@@ -334,22 +334,6 @@ TEST_P(ClickHouseSinkTest, RefusesValuesItCannotStoreExactly) {
   EXPECT_EQ(Live(), "");
 }
 
-TEST_P(ClickHouseSinkTest, RejectsUnsupportedTypesAtConstruction) {
-  std::vector<SourceColumn> columns = AllTypeColumns();
-  columns.push_back(Col("span", 1186, true, -1, 0, "interval"));
-  try {
-    ClickHouseSink sink(*client_, {Table(columns)});
-    FAIL();
-  } catch (const PipeError& e) {
-    EXPECT_FALSE(e.retryable());
-    EXPECT_STREQ(e.what(),
-                 "table public.all_types column span has type interval, which pg2ch does not "
-                 "support yet");
-  }
-  EXPECT_EQ(Ch("SELECT count() FROM system.tables WHERE database = '" + dbs_.ch.database + "'"),
-            "0\n");
-}
-
 TEST_P(ClickHouseSinkTest, RejectsAnIncompatibleExistingTable) {
   Ch("CREATE TABLE " + dbs_.ch.database +
      ".all_types (id Int64, _peerdb_is_deleted UInt8, _peerdb_version UInt64) ENGINE = "

@@ -6,12 +6,29 @@
 #include "common/error.h"
 #include "common/sql_quote.h"
 #include "destination/clickhouse/change_plan.h"
+#include "destination/clickhouse/keyless_changes.h"
+#include "destination/clickhouse/row_binary_reader.h"
 #include "destination/clickhouse/snapshot_writer.h"
 #include "destination/clickhouse/table_codec.h"
 #include "destination/clickhouse/table_ddl.h"
 #include "destination/clickhouse/toast_lookup.h"
 
 namespace pg2ch {
+
+namespace {
+
+// Raw bytes as SQL: unhex('...').
+std::string HexLiteral(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out = "unhex('";
+  for (unsigned char c : bytes) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 15]);
+  }
+  return out + "')";
+}
+
+}  // namespace
 
 struct ClickHouseSink::Impl {
   ClickHouseClient& client;
@@ -29,6 +46,33 @@ struct ClickHouseSink::Impl {
   }
 
   void Truncate(const TableCodec& codec) { client.Query("TRUNCATE TABLE " + codec.table_sql()); }
+
+  // The copies of rows with these hashes in a keyless table, as FINAL shows them.
+  std::vector<StoredCopy> StoredCopies(const TableCodec& codec,
+                                       const std::vector<std::string>& hashes) {
+    std::vector<StoredCopy> out;
+    constexpr size_t kPerQuery = 2000;
+    for (size_t first = 0; first < hashes.size(); first += kPerQuery) {
+      std::string list;
+      for (size_t i = first; i < std::min(hashes.size(), first + kPerQuery); ++i)
+        list += (list.empty() ? "" : ", ") + HexLiteral(hashes[i]);
+      std::string answer =
+          client.Query("SELECT " + ChIdent(kRowHashColumn) + ", " + ChIdent(kRowIdColumn) + ", " +
+                       ChIdent(kDeletedByColumn) + ", " + ChIdent(kIsDeletedColumn) + " FROM " +
+                       codec.table_sql() + " FINAL WHERE " + ChIdent(kRowHashColumn) + " IN (" +
+                       list + ") FORMAT RowBinary");
+      RowBinaryReader reader(answer);
+      while (!reader.AtEnd()) {
+        StoredCopy copy;
+        copy.hash = std::string(reader.ReadString());
+        copy.id = std::string(reader.ReadString());
+        copy.deleted_by = std::string(reader.ReadString());
+        copy.deleted = reader.ReadUInt8() != 0;
+        out.push_back(std::move(copy));
+      }
+    }
+    return out;
+  }
 
   // Reads back every stored row the plan's unchanged values need (TOAST values, and sorting-key
   // values of delete rows), for one table. The
@@ -80,7 +124,7 @@ void ClickHouseSink::EnsureTables() {
 
 std::vector<std::string> ClickHouseSink::UpdateTable(const DestinationTable& table) {
   const uint32_t relid = table.source.relid;
-  const size_t known = impl_->Codec(relid).source().columns.size();
+  const size_t known = impl_->Codec(relid).source_width();
   if (table.source.columns.size() < known) {
     ThrowFatal("table " + table.source.QualifiedName() + ": a schema update may only add columns");
   }
@@ -113,6 +157,10 @@ std::unique_ptr<ClickHouseSink::SnapshotWriter> ClickHouseSink::NewSnapshotWrite
 }
 
 void ClickHouseSink::ApplyTransactions(std::span<Transaction> transactions) {
+  ResolveKeylessChanges(transactions, impl_->codecs,
+                        [&](const TableCodec& codec, const std::vector<std::string>& hashes) {
+                          return impl_->StoredCopies(codec, hashes);
+                        });
   BatchPlan plan = PlanBatch(transactions, impl_->codecs);
 
   // Encode everything (reading back unchanged TOAST values first) before writing anything: a

@@ -1,6 +1,7 @@
 #include "destination/clickhouse/snapshot_writer.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <exception>
 #include <string>
@@ -11,6 +12,14 @@
 namespace pg2ch {
 namespace {
 
+// Copies of identical rows in a keyless table are told apart by (version, serial): each writer
+// of the process numbers its rows after a number of its own. A load of such a table is never
+// resumed (it starts over), so numbers need only be unique within this process.
+uint64_t NextWriterNumber() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1);
+}
+
 class StreamingSnapshotWriter : public ClickHouseSink::SnapshotWriter {
  public:
   StreamingSnapshotWriter(ClickHouseClient& client, const TableCodec& codec, uint64_t version,
@@ -20,20 +29,21 @@ class StreamingSnapshotWriter : public ClickHouseSink::SnapshotWriter {
         version_(version),
         request_bytes_(std::max<size_t>(request_bytes, 1)),
         block_bytes_(std::clamp<size_t>(block_bytes, 1, request_bytes_)),
-        queue_blocks_(queue_blocks) {
+        queue_blocks_(queue_blocks),
+        serial_base_(NextWriterNumber() << 40) {
     NewBlock();
   }
 
   ~StreamingSnapshotWriter() override { Abandon(); }
 
   void Append(const Row& row) override {
-    codec_.EncodeRow(row, version_, block_);
+    codec_.EncodeSnapshotRow(row, version_, serial_base_ + rows_, block_);
     ++rows_;
     if (block_.size() >= block_bytes_) Ship();
   }
 
   void AppendBinary(std::span<const BinaryField> fields) override {
-    codec_.EncodeBinaryRow(fields, version_, block_);
+    codec_.EncodeBinaryRow(fields, version_, block_, serial_base_ + rows_);
     ++rows_;
     if (block_.size() >= block_bytes_) Ship();
   }
@@ -125,6 +135,7 @@ class StreamingSnapshotWriter : public ClickHouseSink::SnapshotWriter {
   const size_t request_bytes_;
   const size_t block_bytes_;
   const size_t queue_blocks_;
+  const uint64_t serial_base_;
   std::string block_;
   std::unique_ptr<Request> request_;
   size_t sent_in_request_ = 0;

@@ -1,14 +1,53 @@
 #include "destination/clickhouse/table_codec.h"
 
+#include <xxhash.h>
+
 #include "common/error.h"
 #include "common/sql_quote.h"
+#include "core/pg_type.h"
 #include "destination/clickhouse/row_binary_encoder.h"
 #include "destination/clickhouse/sorting_key.h"
 
 namespace pg2ch {
 
+namespace {
+
+SourceColumn IdentityColumn(const char* name, bool key) {
+  SourceColumn c;
+  c.name = name;
+  c.type_oid = pg_oid::kText;
+  c.type_name = "text";
+  c.nullable = false;
+  c.is_key = key;
+  return c;
+}
+
+void AppendBigEndian(uint64_t value, std::string& out) {
+  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>(value >> shift));
+}
+
+std::string Digest(std::string_view bytes) {
+  XXH128_hash_t h = XXH3_128bits(bytes.data(), bytes.size());
+  std::string out;
+  AppendBigEndian(h.high64, out);
+  AppendBigEndian(h.low64, out);
+  return out;
+}
+
+}  // namespace
+
 TableCodec::TableCodec(DestinationTable table, const ServerCaps& caps) : table_(std::move(table)) {
   const std::string name = table_.source.QualifiedName();
+  source_width_ = table_.source.columns.size();
+  if (table_.source.keyless()) {
+    if (!table_.sorting_keys.empty())
+      ThrowFatal("table " + name +
+                 " has no primary key: its rows are ordered by their identity, so sorting keys "
+                 "need a primary key");
+    table_.source.columns.push_back(IdentityColumn(kRowHashColumn, true));
+    table_.source.columns.push_back(IdentityColumn(kRowIdColumn, true));
+    table_.source.columns.push_back(IdentityColumn(kDeletedByColumn, false));
+  }
   for (size_t i = 0; i < table_.source.columns.size(); ++i) {
     const SourceColumn& column = table_.source.columns[i];
     types_.push_back(MapColumnType(name, column, caps));
@@ -110,23 +149,79 @@ void TableCodec::EncodeRow(const Row& row, uint64_t version, std::string& out,
 }
 
 void TableCodec::EncodeBinaryRow(std::span<const BinaryField> fields, uint64_t version,
-                                 std::string& out) const {
+                                 std::string& out, uint64_t serial) const {
   if (!binary_copy()) ThrowFatal("internal error: binary row for text-only table " + table_sql_);
-  if (fields.size() != types_.size()) {
-    ThrowFatal("table " + table_.source.QualifiedName() + " has " + std::to_string(types_.size()) +
+  if (fields.size() != source_width_) {
+    ThrowFatal("table " + table_.source.QualifiedName() + " has " + std::to_string(source_width_) +
                " columns but a binary COPY row carried " + std::to_string(fields.size()));
   }
   const size_t start = out.size();
+  size_t hashed = start;
   try {
     for (size_t i = 0; i < fields.size(); ++i) {
       WithColumn(i, [&] { EncodeBinaryField(binary_[i], types_[i], fields[i], out); });
+      if (!fields[i].null()) hashed = out.size();
     }
   } catch (...) {
     out.resize(start);  // a half-written row would corrupt every row after it
     throw;
   }
+  if (table_.source.keyless()) AppendSnapshotIdentity(out, start, hashed, version, serial);
   AppendUInt8(0, out);
   AppendUInt64(version, out);
+}
+
+void TableCodec::EncodeSnapshotRow(const Row& row, uint64_t version, uint64_t serial,
+                                   std::string& out) const {
+  if (!table_.source.keyless()) return EncodeRow(row, version, out);
+  if (row.size() != source_width_) {
+    ThrowFatal("table " + table_.source.QualifiedName() + " has " + std::to_string(source_width_) +
+               " columns but a COPY row carried " + std::to_string(row.size()));
+  }
+  const size_t start = out.size();
+  size_t hashed = start;
+  try {
+    for (size_t i = 0; i < row.size(); ++i) {
+      WithColumn(i, [&] { EncodeCell(types_[i], row[i], out); });
+      if (row[i].kind != CellKind::kNull) hashed = out.size();
+    }
+  } catch (...) {
+    out.resize(start);
+    throw;
+  }
+  AppendSnapshotIdentity(out, start, hashed, version, serial);
+  AppendUInt8(0, out);
+  AppendUInt64(version, out);
+}
+
+void TableCodec::AppendSnapshotIdentity(std::string& out, size_t start, size_t hashed,
+                                        uint64_t version, uint64_t serial) const {
+  std::string hash = Digest(std::string_view(out).substr(start, hashed - start));
+  std::string id;
+  AppendBigEndian(version, id);
+  AppendBigEndian(serial, id);
+  for (const std::string* cell : {&hash, &id}) {
+    AppendVarUInt(cell->size(), out);
+    out += *cell;
+  }
+  AppendVarUInt(0, out);  // _pg2ch_deleted_by: a live copy
+}
+
+std::string TableCodec::RowHash(const Row& row) const {
+  if (row.size() < source_width_)
+    ThrowFatal("table " + table_.source.QualifiedName() + " has " + std::to_string(source_width_) +
+               " columns but a change carried " + std::to_string(row.size()) + " values");
+  std::string bytes;
+  size_t hashed = 0;
+  for (size_t i = 0; i < source_width_; ++i) {
+    WithColumn(i, [&] {
+      if (row[i].kind == CellKind::kUnchangedToast)
+        ThrowFatal("an unchanged TOAST value in a row of a table without a key");
+      EncodeCell(types_[i], row[i], bytes);
+    });
+    if (row[i].kind != CellKind::kNull) hashed = bytes.size();
+  }
+  return Digest(std::string_view(bytes).substr(0, hashed));
 }
 
 void TableCodec::EncodeDeleteRow(const Row& key_row, uint64_t version, std::string& out,
@@ -135,9 +230,11 @@ void TableCodec::EncodeDeleteRow(const Row& key_row, uint64_t version, std::stri
   const size_t start = out.size();
   try {
     for (size_t i = 0; i < key_row.size(); ++i) {
+      // A keyless table's delete row also says which change deleted the copy.
+      bool written = in_order_by_[i] || (i == source_width_ + 2 && table_.source.keyless());
       if (in_order_by_[i] && key_row[i].kind == CellKind::kUnchangedToast && stored != nullptr) {
         out.append(stored->at(i));
-      } else if (in_order_by_[i]) {
+      } else if (written) {
         WithColumn(i, [&] { EncodeCell(types_[i], key_row[i], out); });
       } else {
         EncodeDefault(types_[i], out);

@@ -7,6 +7,14 @@
 //
 // Destination row layout, in insert order: the source columns, `_peerdb_is_deleted` UInt8,
 // `_peerdb_version` UInt64 (`_peerdb_synced_at` is left to its DEFAULT).
+//
+// A table without a key (SourceTable::keyless(), see keyless_changes.h) gets three String
+// columns after its source columns, which the codec's source() lists as its own: the row's
+// identity `_pg2ch_row_hash` (128-bit hash of the encoded values, RowHash) and `_pg2ch_row_id`
+// (which copy of such a row: 16 bytes unique among copies), its ORDER BY and key; and
+// `_pg2ch_deleted_by`, set on a delete row to the change that deleted the copy, so that a replay
+// recognises deletes already applied. Rows handed to the codec carry those three cells too,
+// except snapshot rows (EncodeSnapshotRow, EncodeBinaryRow), which get them here.
 // Immutable after construction; safe to share between threads.
 #pragma once
 
@@ -28,6 +36,9 @@ namespace pg2ch {
 inline constexpr const char* kSyncedAtColumn = "_peerdb_synced_at";
 inline constexpr const char* kIsDeletedColumn = "_peerdb_is_deleted";
 inline constexpr const char* kVersionColumn = "_peerdb_version";
+inline constexpr const char* kRowHashColumn = "_pg2ch_row_hash";
+inline constexpr const char* kRowIdColumn = "_pg2ch_row_id";
+inline constexpr const char* kDeletedByColumn = "_pg2ch_deleted_by";
 
 class TableCodec {
  public:
@@ -69,10 +80,20 @@ class TableCodec {
   // Why the table stays on text COPY (its first column without a binary conversion, with its
   // types), "" when binary_copy(); for logs.
   const std::string& text_copy_reason() const { return text_copy_reason_; }
-  // EncodeRow for a row read with binary COPY (one field per column); needs binary_copy().
-  // On any error nothing is appended.
-  void EncodeBinaryRow(std::span<const BinaryField> fields, uint64_t version,
-                       std::string& out) const;
+  // A snapshot row: EncodeRow, and for keyless tables its identity cells, the copy's id being
+  // `version` and `serial` (unique within the load). `row` has the source columns only.
+  void EncodeSnapshotRow(const Row& row, uint64_t version, uint64_t serial, std::string& out) const;
+  // EncodeSnapshotRow for a row read with binary COPY (one field per source column); needs
+  // binary_copy(). On any error nothing is appended.
+  void EncodeBinaryRow(std::span<const BinaryField> fields, uint64_t version, std::string& out,
+                       uint64_t serial = 0) const;
+
+  // Keyless tables: the number of source columns (before the identity columns), and the
+  // identity hash of a row of that many cells: 16 bytes of XXH3-128 over the encoded cells up to
+  // the last non-NULL one (so a nullable column added later does not change old rows' hashes).
+  // The same bytes as the snapshot paths hash. Throws PipeError(kFatal) for unresolved cells.
+  size_t source_width() const { return source_width_; }
+  std::string RowHash(const Row& row) const;
 
  private:
   // Runs `encode` for column `index`, prefixing any error with table and column.
@@ -87,8 +108,13 @@ class TableCodec {
   std::vector<bool> in_order_by_;
   std::string table_sql_;
   std::string insert_sql_;
+  // Appends the identity cells of a snapshot row whose source cells are out[start, hashed).
+  void AppendSnapshotIdentity(std::string& out, size_t start, size_t hashed, uint64_t version,
+                              uint64_t serial) const;
+
   std::vector<BinaryConversion> binary_;
   std::string text_copy_reason_;
+  size_t source_width_ = 0;
 };
 
 }  // namespace pg2ch

@@ -15,25 +15,76 @@ void CheckWalLevel(PgConnection& conn) {
                "\"; logical replication needs wal_level = logical (set it and restart the server)");
 }
 
+std::string InsertOnlyPublication(const std::string& publication) {
+  return publication.substr(0, 63 - 12) + "_insert_only";
+}
+
+std::vector<std::string> StreamPublications(const std::string& publication, bool owned,
+                                            const std::vector<SourceTable>& tables) {
+  std::vector<std::string> out = {publication};
+  bool insert_only = false;
+  for (const SourceTable& t : tables) insert_only |= t.identity == RowIdentity::kInsertOnly;
+  if (owned && insert_only) out.push_back(InsertOnlyPublication(publication));
+  return out;
+}
+
+static bool Includes(PgConnection& conn, const std::string& publication, const std::string& schema,
+                     const std::string& name);
+
+static bool PublicationExists(PgConnection& conn, const std::string& publication) {
+  return !conn.Query("SELECT 1 FROM pg_publication WHERE pubname = " + PgLiteral(publication))
+              .empty();
+}
+
+static void CreatePublication(PgConnection& conn, const std::string& publication,
+                              const std::vector<const SourceTable*>& tables, bool insert_only) {
+  std::string list;
+  for (const SourceTable* t : tables) {
+    if (!list.empty()) list += ", ";
+    list += PgIdent(t->schema) + "." + PgIdent(t->name);
+  }
+  std::vector<std::string> options;
+  if (insert_only) options.push_back("publish = 'insert, truncate'");
+  if (conn.server_version() >= 130000) options.push_back("publish_via_partition_root = true");
+  std::string with;
+  for (const std::string& o : options) with += (with.empty() ? " WITH (" : ", ") + o;
+  if (!with.empty()) with += ")";
+  conn.Exec("CREATE PUBLICATION " + PgIdent(publication) +
+            (list.empty() ? std::string() : " FOR TABLE " + list) + with);
+}
+
 bool EnsurePublication(PgConnection& conn, const std::string& publication,
                        const std::vector<SourceTable>& tables) {
-  auto exists =
-      conn.Query("SELECT 1 FROM pg_publication WHERE pubname = " + PgLiteral(publication));
-  if (exists.empty()) {
-    std::string list;
-    for (const auto& t : tables) {
-      if (!list.empty()) list += ", ";
-      list += PgIdent(t.schema) + "." + PgIdent(t.name);
-    }
-    std::string with =
-        conn.server_version() >= 130000 ? " WITH (publish_via_partition_root = true)" : "";
-    conn.Exec("CREATE PUBLICATION " + PgIdent(publication) + " FOR TABLE " + list + with);
+  std::vector<const SourceTable*> full, insert_only;
+  for (const auto& t : tables)
+    (t.identity == RowIdentity::kInsertOnly ? insert_only : full).push_back(&t);
+  const std::string companion = InsertOnlyPublication(publication);
+  if (!PublicationExists(conn, publication)) {
+    // The companion first: once the main publication exists, a replayed Setup finds both.
+    if (!insert_only.empty() && !PublicationExists(conn, companion))
+      CreatePublication(conn, companion, insert_only, true);
+    CreatePublication(conn, publication, full, false);
     return true;
   }
+  auto flags = conn.Query("SELECT pubupdate OR pubdelete FROM pg_publication WHERE pubname = " +
+                          PgLiteral(publication));
+  bool publishes_changes = !flags.empty() && flags[0][0] == "t";
   std::string missing;
-  for (const auto& t : tables)
-    if (!PublicationIncludes(conn, publication, t))
+  for (const auto& t : tables) {
+    bool in_companion =
+        t.identity == RowIdentity::kInsertOnly && Includes(conn, companion, t.schema, t.name);
+    if (in_companion) continue;  // pg2ch's own pair of publications
+    if (!PublicationIncludes(conn, publication, t)) {
       missing += (missing.empty() ? "" : ", ") + t.QualifiedName();
+    } else if (t.identity == RowIdentity::kInsertOnly && publishes_changes) {
+      ThrowFatal("publication \"" + publication + "\" publishes updates or deletes and holds " +
+                 t.QualifiedName() +
+                 ", which has no primary key and no replica identity: PostgreSQL refuses UPDATE "
+                 "and DELETE on it while it is in that publication. Give the table a primary key "
+                 "or REPLICA IDENTITY FULL, or move it to a publication WITH (publish = 'insert, "
+                 "truncate')");
+    }
+  }
   if (!missing.empty())
     ThrowFatal("publication \"" + publication + "\" exists but does not include " + missing +
                " (ALTER PUBLICATION ... ADD TABLE, or let pg2ch create its own publication)");

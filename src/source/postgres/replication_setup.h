@@ -23,6 +23,17 @@ void CheckWalLevel(PgConnection& conn);
 // Creates the publication for `tables` if it does not exist (publish_via_partition_root on PG13+);
 // if it exists, every table must be in it, else kFatal naming the missing ones.
 // Returns true when it created the publication.
+// Tables without a key or replica identity (RowIdentity::kInsertOnly) never go into a publication
+// that publishes updates or deletes: PostgreSQL would then refuse UPDATE and DELETE on them, and
+// the user's application would fail. pg2ch puts them into InsertOnlyPublication(publication),
+// created (first) with publish = 'insert, truncate'; a publication the user made must not publish
+// updates or deletes if it holds such a table (kFatal saying what to do).
+std::string InsertOnlyPublication(const std::string& publication);
+// The publications a pipe streams from: its own, and the insert-only one when pg2ch created the
+// publications and the pipe has insert-only tables.
+std::vector<std::string> StreamPublications(const std::string& publication, bool owned,
+                                            const std::vector<SourceTable>& tables);
+
 bool EnsurePublication(PgConnection& conn, const std::string& publication,
                        const std::vector<SourceTable>& tables);
 bool PublicationIncludes(PgConnection& conn, const std::string& publication,

@@ -10,11 +10,12 @@
 namespace pg2ch {
 
 ReplicationStream::ReplicationStream(std::unique_ptr<PgConnection> conn, const std::string& slot,
-                                     const std::string& publication, Lsn start)
+                                     const std::vector<std::string>& publications, Lsn start)
     : conn_(std::move(conn)) {
+  std::string names;
+  for (const std::string& p : publications) names += (names.empty() ? "" : ",") + PgIdent(p);
   std::string sql = "START_REPLICATION SLOT " + PgIdent(slot) + " LOGICAL " + FormatLsn(start) +
-                    " (proto_version '1', publication_names " + PgLiteral(PgIdent(publication)) +
-                    ")";
+                    " (proto_version '1', publication_names " + PgLiteral(names) + ")";
   PgResult result(PQexec(conn_->raw(), sql.c_str()));
   conn_->Check(result.get(), "START_REPLICATION of slot \"" + slot + "\"");
   if (PQresultStatus(result.get()) != PGRES_COPY_BOTH)

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "core/lsn.h"
 #include "source/postgres/pg_connection.h"
@@ -23,7 +24,7 @@ class ReplicationStream {
   // Sends START_REPLICATION ... LOGICAL start (proto_version '1', publication_names ...).
   // Errors (slot missing, WAL removed) come back classified by SQLSTATE.
   ReplicationStream(std::unique_ptr<PgConnection> conn, const std::string& slot,
-                    const std::string& publication, Lsn start);
+                    const std::vector<std::string>& publications, Lsn start);
   ~ReplicationStream();
 
   // Waits up to `timeout` for the next message; nullopt when none came. An XLogData payload

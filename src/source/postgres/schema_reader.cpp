@@ -63,11 +63,7 @@ SourceTable ReadSourceTable(PgConnection& conn, const std::string& schema,
   }
   DescribeColumnTypes(conn, qualified, out.columns);
   if (out.columns.empty()) ThrowFatal("source table " + qualified + " has no columns");
-  if (!has_key)
-    ThrowFatal("source table " + qualified +
-               " has no primary key and no REPLICA IDENTITY USING INDEX: pg2ch needs a key to "
-               "replicate updates and deletes (add a primary key, or ALTER TABLE ... REPLICA "
-               "IDENTITY USING INDEX on a unique index)");
+  if (!has_key) out.identity = ident == 'f' ? RowIdentity::kFullRow : RowIdentity::kInsertOnly;
   return out;
 }
 

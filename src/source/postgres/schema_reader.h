@@ -1,9 +1,9 @@
 // Reads a source table's definition from PostgreSQL's catalogs at Setup.
 //
-// Checks what logical replication of the table needs and fails with kFatal naming the table when
-// it is missing: the table exists, is a plain or partitioned table, and has a primary key or a
-// REPLICA IDENTITY USING INDEX (whose columns become the key). Tables with neither are refused:
-// the destination needs a key to order and replace rows by.
+// Fails with kFatal naming the table unless it exists and is a plain or partitioned table. Its
+// primary key or REPLICA IDENTITY USING INDEX columns become the key; a table with neither is
+// keyless (RowIdentity): REPLICA IDENTITY FULL identifies rows by their values, otherwise only
+// inserts and truncates can be replicated. Stored generated columns are left out (`generated`).
 #pragma once
 
 #include <span>

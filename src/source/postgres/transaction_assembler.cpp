@@ -52,6 +52,7 @@ void TransactionAssembler::PadOpenRows(uint32_t relid, size_t width) {
 
 void TransactionAssembler::Add(RowChange&& change) {
   if (!open_) throw DecodeError("pgoutput: a change arrived outside a transaction");
+  change.ordinal = next_ordinal_++;
   open_->changes.push_back(std::move(change));
   if (policy_.threshold_changes > 0 && open_->changes.size() >= policy_.threshold_changes)
     SpillOpenChanges();
@@ -69,6 +70,7 @@ std::optional<AssembledTransaction> TransactionAssembler::Feed(PgOutputMessage&&
     if (open_) throw DecodeError("pgoutput: Begin inside an open transaction");
     open_.emplace();
     spill_.reset();
+    next_ordinal_ = 0;
     open_->commit_lsn = m->final_lsn;
     open_->schema_changes = std::move(pending_);
     pending_.clear();
@@ -121,7 +123,8 @@ std::optional<AssembledTransaction> TransactionAssembler::Feed(PgOutputMessage&&
           now = before;
         if (columns[i].is_key && !(now == before)) key_changed = true;
       }
-      if (key_changed) change.old_row = std::move(old_row);
+      // A keyless table's row is its values: the old ones say which copy changes.
+      if (key_changed || t->recorded.keyless()) change.old_row = std::move(old_row);
     }
     Add(std::move(change));
     return std::nullopt;

@@ -84,6 +84,7 @@ class TransactionAssembler {
   std::optional<Transaction> open_;
   SpillPolicy policy_;
   std::unique_ptr<ChangeSpill> spill_;  // the open transaction's, once it spilled
+  uint32_t next_ordinal_ = 0;           // RowChange::ordinal of the open transaction's next change
   std::vector<SchemaChange> pending_;   // seen outside a transaction: go with the next one
 };
 
