@@ -89,11 +89,14 @@ std::vector<Route> ApiServer::BuildRoutes() {
            if (c->FindPipe(config.name))
              throw ApiError{409, "a pipe named \"" + config.name + "\" exists already"};
          }
-         std::vector<std::string> problems = ValidatePipe(config);
+         std::vector<std::string> notices;
+         std::vector<std::string> problems = ValidatePipe(config, &notices);
          if (!problems.empty()) return ProblemsResponse(problems);
          PipeRecord record = supervisor_.Create(config);
          auto c = catalog();
-         return ApiResponse{201, view(*c, Find(*c, record.id))};
+         auto body = view(*c, Find(*c, record.id));
+         body["notices"] = notices;  // how some tables replicate (keyless, generated columns)
+         return ApiResponse{201, body};
        }});
 
   routes.push_back({"GET", "/v1/clickpipes/{id}", "Get a pipe: state, progress, lag", true, "",

@@ -8,6 +8,7 @@
 #include "destination/clickhouse/sorting_key.h"
 #include "pipe/excluded_columns.h"
 #include "pipe/snapshot_plan.h"
+#include "pipe/table_notices.h"
 #include "source/postgres/replication_setup.h"
 #include "source/postgres/schema_reader.h"
 
@@ -70,7 +71,7 @@ std::optional<ServerCaps> DestinationCaps(const PipeConfig& c, std::vector<std::
 
 }  // namespace
 
-std::vector<std::string> ValidatePipe(const PipeConfig& c) {
+std::vector<std::string> ValidatePipe(const PipeConfig& c, std::vector<std::string>* notices) {
   std::vector<std::string> problems;
   std::optional<ServerCaps> caps = DestinationCaps(c, problems);
   if (caps && c.delete_on_merge && !caps->replacing_is_deleted)
@@ -94,6 +95,9 @@ std::vector<std::string> ValidatePipe(const PipeConfig& c) {
       CheckSlot(*pg, c, problems);
     }
     std::vector<SourceTable> tables = CheckTables(*pg, c.tables, problems);
+    if (notices)
+      for (const SourceTable& t : tables)
+        for (std::string& n : TableNotices(t)) notices->push_back(std::move(n));
     if (c.mode != ReplicationMode::kSnapshotOnly &&
         !pg->Query("SELECT 1 FROM pg_publication WHERE pubname = " + PgLiteral(c.publication))
              .empty()) {

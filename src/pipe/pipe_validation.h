@@ -12,7 +12,9 @@ namespace pg2ch {
 
 // Returns the problems found (empty: the pipe can be created). Never throws for a problem with
 // the servers or tables; those are what it reports.
-std::vector<std::string> ValidatePipe(const PipeConfig& config);
+// `notices` (optional) receives what the user should know of the tables (table_notices.h).
+std::vector<std::string> ValidatePipe(const PipeConfig& config,
+                                      std::vector<std::string>* notices = nullptr);
 
 // The same checks for tables to add to an existing pipe; a publication pg2ch did not create must
 // include them already.

@@ -7,6 +7,7 @@
 #include "pipe/excluded_columns.h"
 #include "pipe/pipe_context.h"
 #include "pipe/source_table_json.h"
+#include "pipe/table_notices.h"
 #include "source/postgres/replication_setup.h"
 #include "source/postgres/schema_reader.h"
 
@@ -39,6 +40,9 @@ std::optional<PipeState> RunSetup(PipeContext& ctx) {
     }
   }
   if (!problems.empty()) ThrowFatal(problems);
+  for (const DestinationTable& t : tables)
+    for (const std::string& notice : TableNotices(t.source))
+      spdlog::warn("pipe {}: {}", cfg.name, notice);
 
   ClickHouseClient ch(cfg.destination);
   spdlog::info("pipe {}: ClickHouse {} at {}", cfg.name, ch.Caps().version, cfg.destination.url);
