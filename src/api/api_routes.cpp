@@ -42,7 +42,7 @@ PipeRecord Find(Catalog& catalog, int64_t id) {
 std::vector<Route> ApiServer::BuildRoutes() {
   auto pipe_view = [this](Catalog& catalog, const PipeRecord& record) {
     return PipeView{record, ParsePipeConfig(record.config_json), catalog.Tables(record.id),
-                    supervisor_.Metrics(record.id)};
+                    supervisor_.Metrics(record.id), RetryingReason(catalog, record.id)};
   };
   auto view = [=](Catalog& catalog, const PipeRecord& record) {
     return RenderPipe(pipe_view(catalog, record));

@@ -312,6 +312,7 @@ json RenderPipe(const PipeView& v) {
       {"tables", tables},
       {"lastError",
        v.record.state == PipeState::kFailed ? json(v.record.last_error) : json(nullptr)},
+      {"retrying", v.retrying.empty() ? json(nullptr) : json(v.retrying)},
       {"checkpointLsn", FormatLsn(v.record.checkpoint_lsn)},
       {"snapshotLsn", FormatLsn(v.record.snapshot_lsn)},
   };

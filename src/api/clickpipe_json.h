@@ -36,6 +36,7 @@ struct PipeView {
   PipeConfig config;
   std::vector<TableRecord> tables;
   std::shared_ptr<const PipeMetrics> metrics;  // may be null
+  std::string retrying = "";  // why the pipe is retrying in its state (pipe_runner.h), "" if not
 };
 nlohmann::json RenderPipe(const PipeView& view);
 

@@ -48,6 +48,10 @@ std::string RenderPrometheus(const std::vector<PipeView>& pipes) {
                 state == v.record.state ? 1 : 0);
          }
        }},
+      {"pg2ch_pipe_retrying", "gauge",
+       "1 while the pipe retries in its state after an error retrying can fix (see the API's "
+       "retrying)",
+       [](const PipeView& v, const Emit& emit) { emit("", v.retrying.empty() ? 0 : 1); }},
       {"pg2ch_snapshot_rows_copied", "gauge", "Rows copied by the initial loads of the pipe",
        [](const PipeView& v, const Emit& emit) {
          int64_t rows = 0;

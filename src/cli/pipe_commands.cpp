@@ -79,6 +79,8 @@ void PrintPipe(const json& p) {
     std::cout << ", " << Text(p["cdcChangesHeld"]) << " held until added tables are loaded";
   std::cout << "\n";
   if (!p["lastError"].is_null()) std::cout << "error:       " << Text(p["lastError"]) << "\n";
+  if (p.contains("retrying") && !p["retrying"].is_null())
+    std::cout << "retrying:    " << Text(p["retrying"]) << "\n";
   for (const auto& t : p["tables"])
     std::cout << "table:       " << Text(t["source"]) << " -> " << Text(t["target"]) << "  "
               << Text(t["state"]) << ", snapshot "

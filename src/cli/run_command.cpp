@@ -8,6 +8,7 @@
 #include "catalog/catalog.h"
 #include "cli/commands.h"
 #include "common/error.h"
+#include "pipe/pipe_context.h"
 #include "pipe/pipe_runner.h"
 
 namespace pg2ch::cli {
@@ -83,6 +84,8 @@ Command AddStatusCommand(CLI::App& app) {
                 << FormatLsn(p.checkpoint_lsn);
       if (!p.last_error.empty() && p.state == PipeState::kFailed)
         std::cout << "\terror: " << p.last_error;
+      if (std::string retrying = RetryingReason(catalog, p.id); !retrying.empty())
+        std::cout << "\tretrying: " << retrying;
       std::cout << "\n";
       for (const auto& t : catalog.History(p.id))
         std::cout << "  " << t.at << "  " << StateName(t.from) << " -> " << StateName(t.to) << "  "

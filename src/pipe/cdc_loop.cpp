@@ -104,6 +104,10 @@ void CdcLoop::AdvanceCheckpoint(Lsn end) {
   if (end <= durable_) return;
   durable_ = end;
   ctx_.catalog.SetCheckpoint(ctx_.pipe_id, durable_);
+  if (!progress_recorded_) {  // healthy again after whatever made the runner retry
+    SetRetryingReason(ctx_.catalog, ctx_.pipe_id, "");
+    progress_recorded_ = true;
+  }
   SendStatus();
 }
 

@@ -100,6 +100,7 @@ class CdcLoop {
   std::optional<Lsn> hold_limit_;
   Lsn passed_ = 0;
   uint64_t total_changes_ = 0;
+  bool progress_recorded_ = false;
   Clock::time_point last_status_ = Clock::now();
   BatchApplier applier_;  // last: finishes its batch before the sink goes
 };

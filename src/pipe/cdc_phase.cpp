@@ -23,10 +23,31 @@ void CheckSlotUsable(PgConnection& pg, const PipeConfig& cfg) {
   CheckPublicationExists(pg, cfg.publication);
 }
 
+// A backend of this same pipe (its application_name) still holding the slot is a walsender of
+// a pg2ch that is gone: ended once seen for stale_slot_holder_seconds. Anyone else's is left
+// alone; either way START_REPLICATION then fails as retryable until the slot is free.
+void ReleaseStaleSlotHolder(PgConnection& pg, PipeContext& ctx) {
+  const PipeConfig& cfg = ctx.config;
+  std::optional<SlotHolder> holder = FindSlotHolder(pg, cfg.slot);
+  if (!holder || holder->application_name != cfg.source.application_name) {
+    ctx.slot_held_since.reset();
+    return;
+  }
+  auto now = std::chrono::steady_clock::now();
+  if (!ctx.slot_held_since) ctx.slot_held_since = now;
+  if (now - *ctx.slot_held_since < std::chrono::seconds(cfg.stale_slot_holder_seconds)) return;
+  spdlog::warn("pipe {}: slot {} has been held by backend {} ({}) for {} s or more: ending it",
+               cfg.name, cfg.slot, holder->pid, holder->application_name,
+               cfg.stale_slot_holder_seconds);
+  pg.Query("SELECT pg_terminate_backend(" + std::to_string(holder->pid) + ")");
+  ctx.slot_held_since.reset();
+}
+
 std::optional<PipeState> StreamChanges(PipeContext& ctx, AddedTableLoader* loader) {
   {
     auto pg = PgConnection::Connect(ctx.config.source, false);
     CheckSlotUsable(*pg, ctx.config);
+    ReleaseStaleSlotHolder(*pg, ctx);
   }
   CdcLoop loop(ctx, loader);
   return loop.Run();

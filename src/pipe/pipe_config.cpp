@@ -131,7 +131,8 @@ PipeConfig ParsePipeConfig(const std::string& json_text) {
             {"name", "source", "destination", "tables", "mode", "publication", "slot",
              "sync_interval_seconds", "pull_batch_size", "pull_batch_bytes",
              "snapshot_num_rows_per_partition", "snapshot_max_parallel_workers",
-             "snapshot_num_tables_in_parallel", "delete_on_merge", "spill_threshold_changes"});
+             "snapshot_num_tables_in_parallel", "delete_on_merge", "spill_threshold_changes",
+             "stale_slot_holder_seconds"});
   PipeConfig c;
   c.name = GetString(doc, "", "name", true);
   CheckName("name", c.name, 40);
@@ -206,6 +207,8 @@ PipeConfig ParsePipeConfig(const std::string& json_text) {
       GetInt(doc, "snapshot_num_tables_in_parallel", 1, 64, PipeConfig::kDefaultTablesInParallel));
   c.spill_threshold_changes = GetInt(doc, "spill_threshold_changes", 1000, 1000000000,
                                      PipeConfig::kDefaultSpillThresholdChanges);
+  c.stale_slot_holder_seconds = static_cast<int>(GetInt(
+      doc, "stale_slot_holder_seconds", 1, 86400, PipeConfig::kDefaultStaleSlotHolderSeconds));
   if (auto it = doc.find("delete_on_merge"); it != doc.end()) {
     if (!it->is_boolean()) Bad("delete_on_merge", "must be true or false");
     c.delete_on_merge = it->get<bool>();
@@ -264,7 +267,13 @@ std::string PipeConfigToJson(const PipeConfig& c) {
     doc["pull_batch_bytes"] = c.pull_batch_bytes;
   if (c.spill_threshold_changes != PipeConfig::kDefaultSpillThresholdChanges)
     doc["spill_threshold_changes"] = c.spill_threshold_changes;
+  if (c.stale_slot_holder_seconds != PipeConfig::kDefaultStaleSlotHolderSeconds)
+    doc["stale_slot_holder_seconds"] = c.stale_slot_holder_seconds;
   return doc.dump(2);
+}
+
+std::string PipeApplicationName(const PipeConfig& config) {
+  return ("pg2ch/" + config.slot).substr(0, 63);
 }
 
 }  // namespace pg2ch

@@ -19,6 +19,8 @@ struct PostgresEndpoint {
   std::string password;  // never logged or printed
   std::string database;
   std::string sslmode = "prefer";
+  // Marks pg2ch's connections (pg_stat_activity): a pipe's runner sets PipeApplicationName().
+  std::string application_name = "pg2ch";
 };
 
 struct ClickHouseEndpoint {
@@ -74,6 +76,12 @@ struct PipeConfig {
   // pull_batch_size, so it is cheap to track and predictable to set; a change is a row, so
   // memory per change depends on the table's width (see README).
   int64_t spill_threshold_changes = kDefaultSpillThresholdChanges;
+  // CDC: when the slot is held by another backend of this very pipe (application_name
+  // PipeApplicationName(): a pg2ch that died with its host, whose walsender lingers until
+  // wal_sender_timeout), it is ended after being seen holding the slot this long. A holder with
+  // another application_name is never ended: pg2ch retries until it lets go.
+  int stale_slot_holder_seconds = kDefaultStaleSlotHolderSeconds;
+  static constexpr int kDefaultStaleSlotHolderSeconds = 60;
 
   // ClickPipes uses 100,000. Each partition is one INSERT, so one ClickHouse part: at 100,000
   // rows a 10M-row table leaves ~100 small parts that ClickHouse merges while the load runs,
@@ -93,5 +101,9 @@ std::vector<std::string> SortingKeys(const PipeConfig& config, const std::string
                                      const std::string& table);
 std::string PipeConfigToJson(const PipeConfig& config);  // includes passwords: for the catalog only
 std::string ModeName(ReplicationMode mode);
+
+// "pg2ch/<slot>" (at most 63 bytes, as PostgreSQL keeps it): one slot serves one pipe, so a
+// backend with this name holding the slot is this pipe's.
+std::string PipeApplicationName(const PipeConfig& config);
 
 }  // namespace pg2ch

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <optional>
 #include <vector>
 
 #include "catalog/catalog.h"
@@ -21,6 +23,8 @@ struct PipeContext {
   // appends columns added on the source (cdc_schema_change.h).
   std::vector<DestinationTable> tables;
   PipeMetrics* metrics = nullptr;  // optional live counters (the server's API reads them)
+  // Since when another backend of this pipe has been seen holding the slot (cdc_phase.cpp).
+  std::optional<std::chrono::steady_clock::time_point> slot_held_since = std::nullopt;
 
   PipeRecord Record() { return *catalog.FindPipe(config.name); }
 };
@@ -28,6 +32,12 @@ struct PipeContext {
 // Whether pg2ch created the pipe's publication (Setup records it): only then does it change the
 // publication's tables, or drop it with the pipe.
 bool PublicationOwned(Catalog& catalog, int64_t pipe_id);
+
+// Why the pipe is retrying in its state (a retryable error, shown by the API, CLI and metrics),
+// "" while it makes progress. Set by the runner on each retryable error, cleared by a transition
+// or by CDC's first durable batch after it.
+std::string RetryingReason(Catalog& catalog, int64_t pipe_id);
+void SetRetryingReason(Catalog& catalog, int64_t pipe_id, const std::string& reason);
 void RecordPublicationOwned(Catalog& catalog, int64_t pipe_id);
 
 // Each phase runs until its work is done (and returns the next state) or a stop is requested

@@ -58,7 +58,9 @@ void PipeRunner::AcceptChangedDefinition(const PipeRecord& record) {
 
 PipeRunner::PipeRunner(Catalog& catalog, PipeConfig config, const std::atomic<bool>& stop,
                        PipeMetrics* metrics)
-    : catalog_(catalog), config_(std::move(config)), stop_(stop), metrics_(metrics) {}
+    : catalog_(catalog), config_(std::move(config)), stop_(stop), metrics_(metrics) {
+  config_.source.application_name = PipeApplicationName(config_);
+}
 
 PipeState PipeRunner::Run() {
   std::string config_json = PipeConfigToJson(config_);
@@ -84,6 +86,7 @@ PipeState PipeRunner::Run() {
   }
 
   int attempt = 0;
+  Lsn checkpoint_at_error = ctx.Record().checkpoint_lsn;
   while (!stop_.load()) {
     PipeState state = ctx.Record().state;
     try {
@@ -155,22 +158,31 @@ PipeState PipeRunner::Run() {
       }
       spdlog::info("pipe {}: {} -> {}", config_.name, StateName(state), StateName(*next));
       attempt = 0;
+      SetRetryingReason(catalog_, ctx.pipe_id, "");
       if (*next == PipeState::kCompleted) return *next;
     } catch (const PipeError& e) {
+      // Back-off restarts after healthy progress: a pipe that ran for hours waits little after
+      // its next brief outage.
+      Lsn checkpoint = ctx.Record().checkpoint_lsn;
+      if (checkpoint != checkpoint_at_error) attempt = 0;
+      checkpoint_at_error = checkpoint;
       ++attempt;
       bool give_up = !e.retryable() || (state == PipeState::kSetup && attempt >= kSetupAttempts);
       if (give_up) {
         catalog_.TransitionIf(ctx.pipe_id, state, PipeState::kFailed, e.what());
+        SetRetryingReason(catalog_, ctx.pipe_id, "");
         spdlog::error("pipe {}: Failed in {}: {}", config_.name, StateName(state), e.what());
         return PipeState::kFailed;
       }
       auto backoff = std::chrono::milliseconds(std::min(30000, 500 << std::min(attempt, 6)));
       spdlog::warn("pipe {}: {} (retrying in {} ms)", config_.name, e.what(), backoff.count());
+      SetRetryingReason(catalog_, ctx.pipe_id, e.what());
       SleepUnlessStopped(stop_, backoff);
     } catch (const std::exception& e) {
       // Not classified where it was raised (a bug or a library surprise): do not guess, stop.
       std::string reason = std::string("internal error: ") + e.what();
       catalog_.TransitionIf(ctx.pipe_id, state, PipeState::kFailed, reason);
+      SetRetryingReason(catalog_, ctx.pipe_id, "");
       spdlog::error("pipe {}: Failed in {}: {}", config_.name, StateName(state), reason);
       return PipeState::kFailed;
     }

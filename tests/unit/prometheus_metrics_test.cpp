@@ -32,8 +32,9 @@ TEST(PrometheusMetrics, StateProgressAndCountersPerPipe) {
   metrics->batches = 3;
   metrics->held_changes = 5;
   metrics->received_lsn = 0x1400;
-  std::string text = RenderPrometheus(
-      {View("orders", PipeState::kSnapshot, metrics), View("idle", PipeState::kPaused, nullptr)});
+  PipeView retrying = View("idle", PipeState::kPaused, nullptr);
+  retrying.retrying = "replication slot is in use by another connection";
+  std::string text = RenderPrometheus({View("orders", PipeState::kSnapshot, metrics), retrying});
   for (const char* line :
        {"# TYPE pg2ch_pipe_state gauge", "pg2ch_pipe_state{pipe=\"orders\",state=\"Snapshot\"} 1",
         "pg2ch_pipe_state{pipe=\"orders\",state=\"Running\"} 0",
@@ -44,7 +45,8 @@ TEST(PrometheusMetrics, StateProgressAndCountersPerPipe) {
         "# TYPE pg2ch_cdc_changes_applied_total counter",
         "pg2ch_cdc_changes_applied_total{pipe=\"orders\"} 42",
         "pg2ch_cdc_batches_total{pipe=\"orders\"} 3", "pg2ch_cdc_changes_held{pipe=\"orders\"} 5",
-        "pg2ch_replication_lag_bytes{pipe=\"orders\"} 1024"})
+        "pg2ch_replication_lag_bytes{pipe=\"orders\"} 1024",
+        "pg2ch_pipe_retrying{pipe=\"orders\"} 0", "pg2ch_pipe_retrying{pipe=\"idle\"} 1"})
     EXPECT_TRUE(Has(text, line)) << line << "\n" << text;
   // A pipe not running here has no live counters, not zeros that would look like a reset.
   EXPECT_EQ(text.find("pg2ch_cdc_changes_applied_total{pipe=\"idle\"}"), std::string::npos);

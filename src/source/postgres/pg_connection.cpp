@@ -50,7 +50,7 @@ std::unique_ptr<PgConnection> PgConnection::Connect(const PostgresEndpoint& e, b
                                      e.database.c_str(),
                                      e.sslmode.c_str(),
                                      kSessionOptions,
-                                     "pg2ch",
+                                     e.application_name.c_str(),
                                      "10"};
   if (replication) {
     keys.push_back("replication");

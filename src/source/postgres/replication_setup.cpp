@@ -124,6 +124,15 @@ void CheckPublicationExists(PgConnection& conn, const std::string& publication) 
                "\" does not exist on the source (was it dropped?)");
 }
 
+std::optional<SlotHolder> FindSlotHolder(PgConnection& conn, const std::string& slot) {
+  auto rows = conn.Query(
+      "SELECT s.active_pid, COALESCE(a.application_name, '') FROM pg_replication_slots s LEFT "
+      "JOIN pg_stat_activity a ON a.pid = s.active_pid WHERE s.slot_name = " +
+      PgLiteral(slot) + " AND s.active_pid IS NOT NULL");
+  if (rows.empty()) return std::nullopt;
+  return SlotHolder{std::stoi(rows[0][0]), rows[0][1]};
+}
+
 std::optional<SlotInfo> FindSlot(PgConnection& conn, const std::string& slot) {
   std::string wal_status = conn.server_version() >= 130000 ? "COALESCE(wal_status, '')" : "''";
   auto rows = conn.Query("SELECT COALESCE(confirmed_flush_lsn::text, ''), active, " + wal_status +

@@ -53,6 +53,13 @@ struct SlotInfo {
 };
 std::optional<SlotInfo> FindSlot(PgConnection& conn, const std::string& slot);
 
+// The backend streaming from the slot now, if any.
+struct SlotHolder {
+  int pid = 0;
+  std::string application_name;
+};
+std::optional<SlotHolder> FindSlotHolder(PgConnection& conn, const std::string& slot);
+
 struct CreatedSlot {
   Lsn consistent_point = 0;
   std::string snapshot_name;

@@ -17,6 +17,12 @@ ReplicationStream::ReplicationStream(std::unique_ptr<PgConnection> conn, const s
   std::string sql = "START_REPLICATION SLOT " + PgIdent(slot) + " LOGICAL " + FormatLsn(start) +
                     " (proto_version '1', publication_names " + PgLiteral(names) + ")";
   PgResult result(PQexec(conn_->raw(), sql.c_str()));
+  // object_in_use: another backend streams from the slot (a previous pg2ch whose walsender has
+  // not noticed yet that it died, or someone else). It lets go eventually: retry.
+  const char* sqlstate = PQresultErrorField(result.get(), PG_DIAG_SQLSTATE);
+  if (sqlstate != nullptr && std::string_view(sqlstate) == "55006")
+    ThrowRetryable("PostgreSQL: replication slot \"" + slot +
+                   "\" is in use by another connection: " + conn_->ErrorMessage());
   conn_->Check(result.get(), "START_REPLICATION of slot \"" + slot + "\"");
   if (PQresultStatus(result.get()) != PGRES_COPY_BOTH)
     ThrowRetryable("PostgreSQL: START_REPLICATION did not enter streaming mode");
