@@ -346,7 +346,7 @@ std::optional<PipeLag> PipeLagOf(const PipeView& v) {
 json RenderHistory(const std::vector<StateTransition>& history) {
   json out = json::array();
   for (const auto& t : history)
-    out.push_back({{"from", std::string(StateName(t.from))},
+    out.push_back({{"from", t.from ? json(std::string(StateName(*t.from))) : json(nullptr)},
                    {"to", std::string(StateName(t.to))},
                    {"at", t.at},
                    {"reason", t.reason}});

@@ -62,7 +62,7 @@ struct SnapshotPlanRecord {
 };
 
 struct StateTransition {
-  PipeState from;
+  std::optional<PipeState> from;  // nullopt for the pipe's creation, which enters Provisioning
   PipeState to;
   std::string at;  // UTC, ISO 8601 with milliseconds
   std::string reason;
@@ -86,8 +86,8 @@ class Catalog {
   // The file, for another thread to open its own Catalog on.
   const std::string& path() const;
 
-  // Creates the pipe in Provisioning (and records that first transition with from == to ==
-  // Provisioning). Throws if the name exists.
+  // Creates the pipe in Provisioning (and records that first entry, from no state). Throws if
+  // the name exists.
   PipeRecord CreatePipe(const std::string& name, const std::string& config_json);
   std::optional<PipeRecord> FindPipe(const std::string& name);
   std::vector<PipeRecord> ListPipes();

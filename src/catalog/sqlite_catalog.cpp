@@ -157,7 +157,7 @@ PipeRecord Catalog::CreatePipe(const std::string& name, const std::string& confi
     int64_t id = sqlite3_last_insert_rowid(impl_->db);
     Statement(impl_->db,
               "INSERT INTO state_history (pipe_id, from_state, to_state, at, reason) "
-              "VALUES (?, 'Provisioning', 'Provisioning', ?, 'pipe created')")
+              "VALUES (?, '', 'Provisioning', ?, 'pipe created')")
         .Bind(1, id)
         .Bind(2, now)
         .Run();
@@ -280,7 +280,10 @@ std::vector<StateTransition> Catalog::History(int64_t pipe_id) {
   st.Bind(1, pipe_id);
   std::vector<StateTransition> out;
   while (st.Step())
-    out.push_back({StateOf(st.Text(0)), StateOf(st.Text(1)), st.Text(2), st.Text(3)});
+    // '' marks the creation (catalogs written before recorded it as Provisioning -> Provisioning).
+    out.push_back({st.Text(0).empty() || out.empty() ? std::nullopt
+                                                      : std::optional(StateOf(st.Text(0))),
+                   StateOf(st.Text(1)), st.Text(2), st.Text(3)});
   return out;
 }
 

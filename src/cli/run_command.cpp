@@ -88,7 +88,7 @@ Command AddStatusCommand(CLI::App& app) {
         std::cout << "\tretrying: " << retrying;
       std::cout << "\n";
       for (const auto& t : catalog.History(p.id))
-        std::cout << "  " << t.at << "  " << StateName(t.from) << " -> " << StateName(t.to) << "  "
+        std::cout << "  " << t.at << "  " << (t.from ? StateName(*t.from) : "(created)") << " -> " << StateName(t.to) << "  "
                   << t.reason << "\n";
       for (const auto& t : catalog.Tables(p.id))
         std::cout << "  table " << t.source_schema << "." << t.source_table << " -> "

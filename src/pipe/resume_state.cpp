@@ -6,7 +6,7 @@ PipeState ResumeState(Catalog& catalog, int64_t pipe_id) {
   auto history = catalog.History(pipe_id);
   for (auto it = history.rbegin(); it != history.rend(); ++it) {
     if (it->to != PipeState::kFailed && it->to != PipeState::kPausing) continue;
-    switch (it->from) {
+    switch (it->from.value_or(PipeState::kProvisioning)) {
       case PipeState::kSnapshot:
       case PipeState::kResync:
         return PipeState::kSnapshot;

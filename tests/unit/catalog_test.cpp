@@ -83,7 +83,9 @@ TEST_F(CatalogTest, TransitionsAreRecordedInOrderAndIllegalOnesRefused) {
   c.Transition(p.id, PipeState::kFailed, "slot dropped");
   auto h = c.History(p.id);
   ASSERT_EQ(h.size(), 4u);
+  EXPECT_EQ(h[0].from, std::nullopt);  // created: no state before
   EXPECT_EQ(h[0].to, PipeState::kProvisioning);
+  EXPECT_EQ(h[0].reason, "pipe created");
   EXPECT_EQ(h[1].from, PipeState::kProvisioning);
   EXPECT_EQ(h[1].to, PipeState::kSetup);
   EXPECT_EQ(h[2].to, PipeState::kSnapshot);
