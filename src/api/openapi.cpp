@@ -22,6 +22,8 @@ json Schemas() {
                  {"enum",
                   {"Provisioning", "Setup", "Snapshot", "Running", "Pausing", "Paused", "Modifying",
                    "Resync", "Completed", "Failed"}}};
+  json from_state = states;  // null for the creation
+  from_state["nullable"] = true;
   json settings =
       Obj({{"syncIntervalSeconds", Num()},
            {"pullBatchSize", Int()},
@@ -72,6 +74,7 @@ json Schemas() {
                                                  {"snapshotDone", {{"type", "boolean"}}},
                                                  {"rowsCopied", Int()}}))},
                          {"lastError", {{"type", "string"}, {"nullable", true}}},
+                         {"retrying", {{"type", "string"}, {"nullable", true}}},
                          {"checkpointLsn", Str()},
                          {"snapshotLsn", Str()},
                          {"currentLsn", {{"type", "string"}, {"nullable", true}}},
@@ -87,7 +90,8 @@ json Schemas() {
            {"command"})},
       {"History",
        Obj({{"result",
-             ArrayOf(Obj({{"from", states}, {"to", states}, {"at", Str()}, {"reason", Str()}}))}})},
+             ArrayOf(
+                 Obj({{"from", from_state}, {"to", states}, {"at", Str()}, {"reason", Str()}}))}})},
       {"Deleted", Obj({{"deleted", {{"type", "boolean"}}}})},
   };
 }
