@@ -4,9 +4,23 @@
 
 namespace pg2ch::sqlite {
 
+ErrorKind ErrorKindOf(int rc) {
+  switch (rc & 0xff) {  // the primary result code
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_NOMEM:
+    case SQLITE_PROTOCOL:
+      return ErrorKind::kRetryable;
+    default:
+      return ErrorKind::kFatal;
+  }
+}
+
 static void Check(sqlite3* db, int rc, const char* what) {
   if (rc != SQLITE_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
-    ThrowFatal(std::string("catalog: ") + what + ": " + sqlite3_errmsg(db));
+    throw PipeError(ErrorKindOf(rc), std::string("catalog: ") + what + ": " + sqlite3_errmsg(db));
 }
 
 Statement::Statement(sqlite3* db, const char* sql) : db_(db) {
@@ -54,10 +68,11 @@ std::optional<std::string> Statement::OptionalText(int column) const {
 
 void Exec(sqlite3* db, const char* sql) {
   char* err = nullptr;
-  if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+  int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
     std::string message = err ? err : "unknown error";
     sqlite3_free(err);
-    ThrowFatal(std::string("catalog: ") + message);
+    throw PipeError(ErrorKindOf(rc), std::string("catalog: ") + message);
   }
 }
 

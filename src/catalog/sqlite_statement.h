@@ -1,5 +1,5 @@
-// RAII wrappers over sqlite3 handles for the catalog. Every failure throws PipeError(kFatal)
-// with SQLite's message: a catalog that cannot be read or written leaves nothing safe to do.
+// RAII wrappers over sqlite3 handles for the catalog. Every failure throws PipeError with
+// SQLite's message, classified by ErrorKindOf.
 #pragma once
 
 #include <sqlite3.h>
@@ -8,7 +8,14 @@
 #include <optional>
 #include <string>
 
+#include "common/error.h"
+
 namespace pg2ch::sqlite {
+
+// Retryable for what passes (another writer holds the file past the busy timeout, a full disk,
+// an I/O error, no memory): the pipe waits and tries again, nothing is lost since every write
+// commits or not at all. Fatal for the rest (a corrupt or unreadable file, a misuse).
+ErrorKind ErrorKindOf(int rc);
 
 class Statement {
  public:
