@@ -1,6 +1,7 @@
 // The handlers of the API's routes. Each returns an ApiResponse or throws ApiError.
 #include "api/api_server.h"
 #include "api/prometheus_metrics.h"
+#include "common/error.h"
 #include "pipe/pipe_context.h"
 #include "pipe/pipe_validation.h"
 
@@ -41,8 +42,15 @@ PipeRecord Find(Catalog& catalog, int64_t id) {
 
 std::vector<Route> ApiServer::BuildRoutes() {
   auto pipe_view = [this](Catalog& catalog, const PipeRecord& record) {
-    return PipeView{record, ParsePipeConfig(record.config_json), catalog.Tables(record.id),
-                    supervisor_.Metrics(record.id), RetryingReason(catalog, record.id)};
+    // A definition the catalog holds but cannot read still shows the pipe, state and error.
+    PipeConfig config;
+    try {
+      config = ParsePipeConfig(record.config_json);
+    } catch (const PipeError&) {
+      config.name = record.name;
+    }
+    return PipeView{record, config, catalog.Tables(record.id), supervisor_.Metrics(record.id),
+                    RetryingReason(catalog, record.id)};
   };
   auto view = [=](Catalog& catalog, const PipeRecord& record) {
     return RenderPipe(pipe_view(catalog, record));

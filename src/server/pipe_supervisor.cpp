@@ -82,7 +82,19 @@ void PipeSupervisor::RunWorker(int64_t pipe_id, Worker* worker) {
     catalog.TransitionIf(pipe_id, PipeState::kPausing, PipeState::kPaused,
                          "stopped: in-flight batch written and checkpointed");
   } catch (const std::exception& e) {
-    spdlog::error("pipe {}: worker ended: {}", pipe_id, e.what());
+    // The runner records its own failures; this one escaped it (a pipe definition the catalog
+    // holds but cannot be read, the catalog itself). Nothing runs the pipe now: say so.
+    std::string reason = std::string("internal error: the pipe's worker ended: ") + e.what();
+    spdlog::error("pipe {}: {}", pipe_id, reason);
+    try {
+      Catalog catalog(catalog_path_);
+      if (auto record = catalog.FindPipeById(pipe_id);
+          record && record->state != PipeState::kFailed && record->state != PipeState::kPaused &&
+          record->state != PipeState::kCompleted)
+        catalog.TransitionIf(pipe_id, record->state, PipeState::kFailed, reason);
+    } catch (const std::exception& again) {
+      spdlog::error("pipe {}: cannot record the failure: {}", pipe_id, again.what());
+    }
   }
   worker->done = true;
 }

@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "catalog/catalog.h"
 #include "harness/engine_test.h"
 #include "pipe_test_support.h"
 #include "server_test_support.h"
@@ -390,6 +391,28 @@ TEST_F(ServerApiOnce, CreateValidatesAgainstTheServersAndListsEveryProblem) {
   auto t = server.Call("POST", "/v1/clickpipes", typo.dump());
   EXPECT_EQ(t.status, 400);
   EXPECT_NE(t.raw.find("source.postgres.settings.pullBatchSise"), std::string::npos) << t.raw;
+  EXPECT_EQ(server.Terminate(), 0);
+}
+
+// A worker that ends by an error the runner did not record leaves the pipe Failed with the
+// reason, not showing a state nothing runs.
+TEST_F(ServerApiOnce, AWorkerThatDiesMarksItsPipeFailed) {
+  TestDatabases dbs = Dbs("api_worker");
+  PgExec(dbs.pg, "CREATE TABLE t (id int PRIMARY KEY)");
+  ServerProcess server(Dir("worker"));
+  server.Start();
+  std::string id = CreateRunningPipe(server, dbs, "worker", {"t"});
+  ASSERT_FALSE(id.empty());
+  ASSERT_EQ(server.Terminate(), 0);
+  {
+    Catalog catalog(server.catalog());
+    catalog.UpdateConfig(std::stoll(id), "{\"a definition\": \"that cannot be read\"");
+  }
+  server.Start();
+  ASSERT_TRUE(server.WaitForState(id, "Failed", 60))
+      << server.Call("GET", "/v1/clickpipes/" + id).raw;
+  auto pipe = server.Call("GET", "/v1/clickpipes/" + id);
+  EXPECT_NE(pipe.raw.find("the pipe's worker ended"), std::string::npos) << pipe.raw;
   EXPECT_EQ(server.Terminate(), 0);
 }
 
