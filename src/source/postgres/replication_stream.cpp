@@ -1,7 +1,8 @@
 #include "source/postgres/replication_stream.h"
 
-#include <sys/select.h>
+#include <poll.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "common/error.h"
@@ -52,14 +53,12 @@ std::optional<ReplicationMessage> ReplicationStream::Next(std::chrono::milliseco
     auto now = std::chrono::steady_clock::now();
     if (now >= deadline) return std::nullopt;
     auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - now);
-    int fd = PQsocket(conn_->raw());
-    fd_set readable;
-    FD_ZERO(&readable);
-    FD_SET(fd, &readable);
-    timeval tv{static_cast<time_t>(left.count() / 1000000),
-               static_cast<suseconds_t>(left.count() % 1000000)};
-    if (select(fd + 1, &readable, nullptr, nullptr, &tv) < 0 && errno != EINTR)
-      ThrowRetryable("replication stream: select failed");
+    // poll, not select: FD_SET is undefined for descriptors >= 1024, which a server with many
+    // pipes reaches.
+    pollfd readable{PQsocket(conn_->raw()), POLLIN, 0};
+    int wait_ms = static_cast<int>(std::max<int64_t>(1, (left.count() + 999) / 1000));
+    if (poll(&readable, 1, wait_ms) < 0 && errno != EINTR)
+      ThrowRetryable("replication stream: poll failed");
     if (PQconsumeInput(conn_->raw()) == 0)
       ThrowRetryable("PostgreSQL: replication stream: " + conn_->ErrorMessage());
   }
