@@ -211,6 +211,17 @@ bool CopySnapshotPartitions(PipeContext& ctx, const std::vector<TableJob>& jobs,
 
   std::vector<std::unique_ptr<Worker>> pool;
   std::vector<std::thread> threads;
+  // An error here (the catalog, starting a thread) must not unwind past joinable threads:
+  // std::terminate would end the whole server, every other pipe with it.
+  struct JoinOnExit {
+    Shared& shared;
+    std::vector<std::thread>& threads;
+    ~JoinOnExit() {
+      shared.Cancel();
+      for (auto& t : threads)
+        if (t.joinable()) t.join();
+    }
+  } join_on_exit{shared, threads};
   shared.workers_running = workers;
   for (size_t i = 0; i < workers; ++i) {
     pool.push_back(std::make_unique<Worker>(ctx, jobs, codecs, run, shared, progress));

@@ -69,6 +69,16 @@ void PipeSupervisor::Spawn(int64_t pipe_id) {
   Worker* raw = worker.get();
   workers_[pipe_id] = std::move(worker);
   raw->thread = std::thread([this, pipe_id, raw] { RunWorker(pipe_id, raw); });
+  Publish(pipe_id, raw);
+}
+
+void PipeSupervisor::Publish(int64_t pipe_id, const Worker* worker) {
+  std::lock_guard lock(live_mu_);
+  if (worker == nullptr) {
+    live_.erase(pipe_id);
+    return;
+  }
+  live_[pipe_id] = {worker->metrics, &worker->done};
 }
 
 void PipeSupervisor::RunWorker(int64_t pipe_id, Worker* worker) {
@@ -104,6 +114,7 @@ void PipeSupervisor::JoinWorker(int64_t pipe_id) {
   if (it == workers_.end()) return;
   it->second->stop = true;
   if (it->second->thread.joinable()) it->second->thread.join();
+  Publish(pipe_id, nullptr);
   workers_.erase(it);
 }
 
@@ -217,15 +228,15 @@ void PipeSupervisor::Delete(int64_t pipe_id) {
 }
 
 std::shared_ptr<const PipeMetrics> PipeSupervisor::Metrics(int64_t pipe_id) {
-  std::lock_guard lock(mu_);
-  auto it = workers_.find(pipe_id);
-  return it == workers_.end() ? nullptr : it->second->metrics;
+  std::lock_guard lock(live_mu_);
+  auto it = live_.find(pipe_id);
+  return it == live_.end() ? nullptr : it->second.metrics;
 }
 
 bool PipeSupervisor::WorkerActive(int64_t pipe_id) {
-  std::lock_guard lock(mu_);
-  auto it = workers_.find(pipe_id);
-  return it != workers_.end() && !it->second->done;
+  std::lock_guard lock(live_mu_);
+  auto it = live_.find(pipe_id);
+  return it != live_.end() && it->second.done != nullptr && !it->second.done->load();
 }
 
 void PipeSupervisor::Shutdown() {
@@ -233,8 +244,10 @@ void PipeSupervisor::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
   for (auto& [id, w] : workers_) w->stop = true;
-  for (auto& [id, w] : workers_)
+  for (auto& [id, w] : workers_) {
     if (w->thread.joinable()) w->thread.join();
+    Publish(id, nullptr);
+  }
   workers_.clear();
 }
 

@@ -74,10 +74,20 @@ class PipeSupervisor {
   void RunWorker(int64_t pipe_id, Worker* worker);
   void JoinWorker(int64_t pipe_id);  // mu_ held
 
+  // What readers (GET, /metrics) need of the workers, under its own short-held lock: mu_ is held
+  // while a worker drains (Delete, Shutdown), which can take as long as a batch.
+  struct Live {
+    std::shared_ptr<PipeMetrics> metrics;
+    const std::atomic<bool>* done = nullptr;  // valid while the worker is in workers_
+  };
+  void Publish(int64_t pipe_id, const Worker* worker);  // nullptr: forget it
+
   std::string catalog_path_;
   std::mutex mu_;
   std::map<int64_t, std::unique_ptr<Worker>> workers_;
   bool shut_down_ = false;
+  std::mutex live_mu_;
+  std::map<int64_t, Live> live_;
 };
 
 }  // namespace pg2ch
