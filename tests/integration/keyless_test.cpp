@@ -172,6 +172,45 @@ TEST_P(Keyless, TableWithoutIdentityReplicatesInsertsAndItsUpdatesStillWork) {
   EXPECT_EQ(pg2ch->Wait(30), 0) << pg2ch->Output();
 }
 
+// An OLTP load on keyed tables, each transaction also appending to a history table without a key,
+// running through the snapshot and into CDC: everything ends equal, the history as a multiset.
+TEST_P(Keyless, OltpLoadWithAnAppendOnlyHistoryThroughSnapshotAndCdc) {
+  TestDatabases dbs = NewDatabases("oltp");
+  const std::string pipe = PipeName("oltp");
+  PgExec(dbs.pg,
+         "CREATE TABLE acct (id int PRIMARY KEY, balance numeric(14,2) NOT NULL, note text);"
+         "INSERT INTO acct SELECT i, 0, 'n' || i FROM generate_series(1, 200) i;"
+         "CREATE TABLE hist (a int, b text, c numeric, w text);" +
+             InsertSql("hist", 1, 20000));
+  BackgroundWrites writes(dbs.pg, [](int i) {
+    std::string id = std::to_string(1 + i % 200);
+    return "BEGIN; UPDATE acct SET balance = balance + 1.25, note = 'tx " + std::to_string(i) +
+           "' WHERE id = " + id + "; INSERT INTO hist VALUES (" + id + ", 'deposit', 1.25, " +
+           (i % 40 == 0 ? "repeat('w', 5000)" : "NULL") + "); " +
+           (i % 25 == 0 ? "DELETE FROM acct WHERE id = " + id + "; INSERT INTO acct VALUES (" + id +
+                              ", 0, 'reopened');"
+                        : "") +
+           "COMMIT";
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  PipeFiles files = WritePipe(dbs, pipe, {"public.acct", "public.hist"});
+  auto pg2ch = StartPg2ch(files);
+  ASSERT_TRUE(WaitForState(files, pipe, PipeState::kRunning, kWait)) << pg2ch->Output();
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  writes.Stop();
+  EXPECT_GT(writes.statements(), 20);
+  EXPECT_EQ(WaitForEqual(dbs, "acct", "acct",
+                         {{"id::text", "toString(id)"},
+                          {"balance::text", "toString(balance)", CompareColumn::kNumber},
+                          {"note", "note"}},
+                         "id", kWait),
+            "")
+      << pg2ch->Output();
+  EXPECT_EQ(WaitForSameMultiset(dbs, "hist"), "") << pg2ch->Output();
+  pg2ch->Signal(SIGTERM);
+  EXPECT_EQ(pg2ch->Wait(30), 0) << pg2ch->Output();
+}
+
 PG2CH_INSTANTIATE_ENGINE_TESTS(Keyless);
 
 }  // namespace

@@ -31,10 +31,11 @@ std::string Trimmed(std::string s) {
 
 [[noreturn]] void ThrowForSqlState(const std::string& sqlstate, const std::string& message) {
   // 08: connection exception, 57: operator intervention (shutdown, cancel), 53: insufficient
-  // resources, 40001/40P01: serialization failure / deadlock. Everything else will fail again.
+  // resources, 40001/40P01: serialization failure / deadlock, 55P03: lock not available (a lock
+  // timeout: the holder lets go). Everything else will fail again.
   std::string cls = sqlstate.substr(0, 2);
   bool retryable = cls == "08" || cls == "57" || cls == "53" || sqlstate == "40001" ||
-                   sqlstate == "40P01" || sqlstate.empty();
+                   sqlstate == "40P01" || sqlstate == "55P03" || sqlstate.empty();
   throw PipeError(retryable ? ErrorKind::kRetryable : ErrorKind::kFatal, message);
 }
 

@@ -19,7 +19,9 @@ void LockTables(PgConnection& conn, const std::vector<SourceTable>& tables) {
   try {
     conn.Exec("LOCK TABLE " + list + " IN ACCESS SHARE MODE");
   } catch (const PipeError& e) {
-    // 55P03 lock_not_available is "fatal" by SQLSTATE class, but it passes: try again later.
+    // A lock timeout passes (try again later); a table dropped or a privilege revoked does not,
+    // and keeps the classification it has (fatal: the pipe says why instead of retrying forever).
+    if (!e.retryable()) throw;
     ThrowRetryable(std::string("cannot lock the source tables for the initial load within ") +
                    kLockTimeout +
                    " (a concurrent ALTER TABLE, VACUUM FULL or CLUSTER?): " + e.what());
