@@ -8,6 +8,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libpq-dev libcurl4-openssl-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev
   libspdlog-dev libfmt-dev libcpp-httplib-dev libxxhash-dev
+  postgresql-15-postgis-3
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql postgresql-client clickhouse-server clickhouse-client
   curl ca-certificates procps python3

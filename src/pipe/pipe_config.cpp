@@ -78,11 +78,16 @@ std::vector<std::string> GetColumnNames(const json& obj, const std::string& fiel
 
 TableMapping ParseTable(const json& item, size_t index) {
   std::string where = "tables[" + std::to_string(index) + "]";
-  CheckKeys(item, where, {"source", "target", "exclude", "sorting_keys", "partition_column"});
+  CheckKeys(item, where,
+            {"source", "schema", "target", "exclude", "sorting_keys", "partition_column"});
   std::string source = GetString(item, where + ".", "source", true);
   TableMapping t;
   auto dot = source.find('.');
-  if (dot == std::string::npos) {
+  if (item.contains("schema")) {
+    // Names with dots: the schema apart, the table name as it is.
+    t.source_schema = GetString(item, where + ".", "schema", true);
+    t.source_table = source;
+  } else if (dot == std::string::npos) {
     t.source_table = source;
   } else {
     t.source_schema = source.substr(0, dot);
@@ -227,6 +232,10 @@ std::string PipeConfigToJson(const PipeConfig& c) {
   json tables = json::array();
   for (const auto& t : c.tables) {
     json table = {{"source", t.source_schema + "." + t.source_table}, {"target", t.target_table}};
+    if (t.source_schema.find('.') != std::string::npos) {
+      table["schema"] = t.source_schema;
+      table["source"] = t.source_table;
+    }
     // Only when set, so definitions recorded before the field existed read back unchanged.
     if (!t.exclude.empty()) table["exclude"] = t.exclude;
     if (!t.sorting_keys.empty()) table["sorting_keys"] = t.sorting_keys;

@@ -47,12 +47,15 @@ TEST_P(Names, OddIdentifiersReplicate) {
       {"\"" + long_column + "\"::text", "toString(`" + long_column + "`)"},
       {"\"Group\"", "`Group`"}};
   const std::string items_pg = "\"My Schema\".\"order.items\"";
-  EXPECT_EQ(WaitForEqual(dbs, items_pg, "order.items", items, "\"select\"", kWait), "")
-      << pg2ch->Output();
-  EXPECT_EQ(WaitForEqual(dbs, "public." + long_table, long_table, longs, "\"" + long_column + "\"",
-                         kWait),
-            "")
-      << pg2ch->Output();
+  auto ExpectBothEqual = [&] {
+    EXPECT_EQ(WaitForEqual(dbs, items_pg, "order.items", items, "\"select\"", kWait), "")
+        << pg2ch->Output();
+    EXPECT_EQ(WaitForEqual(dbs, "public." + long_table, long_table, longs,
+                           "\"" + long_column + "\"", kWait),
+              "")
+        << pg2ch->Output();
+  };
+  ExpectBothEqual();
 
   PgExec(dbs.pg, "INSERT INTO " + items_pg +
                      " SELECT i, 'new', NULL, NULL, NULL, NULL, NULL, NULL FROM "
@@ -62,12 +65,7 @@ TEST_P(Names, OddIdentifiersReplicate) {
                      "DELETE FROM " +
                      items_pg + " WHERE \"select\" % 7 = 0; UPDATE public." + long_table +
                      " SET \"Group\" = 'G' WHERE \"" + long_column + "\" < 10");
-  EXPECT_EQ(WaitForEqual(dbs, items_pg, "order.items", items, "\"select\"", kWait), "")
-      << pg2ch->Output();
-  EXPECT_EQ(WaitForEqual(dbs, "public." + long_table, long_table, longs, "\"" + long_column + "\"",
-                         kWait),
-            "")
-      << pg2ch->Output();
+  ExpectBothEqual();
   pg2ch->Signal(SIGTERM);
   EXPECT_EQ(pg2ch->Wait(30), 0) << pg2ch->Output();
 }

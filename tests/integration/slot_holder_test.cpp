@@ -34,6 +34,18 @@ class SlotHolder : public EngineTest {
     return RetryingReason(catalog, catalog.FindPipe(pipe)->id);
   }
 
+  // A pipe of table t that ran until Running and stopped: its slot is free, its files kept.
+  PipeFiles RanOnce(const TestDatabases& dbs, const std::string& pipe, int stale_seconds) {
+    PgExec(dbs.pg, "CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'a')");
+    PipeFiles files = WritePipe(dbs, pipe, {"public.t"},
+                                "\"stale_slot_holder_seconds\": " + std::to_string(stale_seconds));
+    auto pg2ch = StartPg2ch(files);
+    EXPECT_TRUE(WaitForState(files, pipe, PipeState::kRunning, kWait)) << pg2ch->Output();
+    pg2ch->Signal(SIGTERM);
+    EXPECT_EQ(pg2ch->Wait(30), 0);
+    return files;
+  }
+
   bool SlotHeldBy(const TestDatabases& dbs, const std::string& pipe, const std::string& app) {
     return !PgQuery(dbs.pg,
                     "SELECT 1 FROM pg_replication_slots s JOIN pg_stat_activity a ON a.pid = "
@@ -46,15 +58,10 @@ class SlotHolder : public EngineTest {
 TEST_P(SlotHolder, SomeoneElsesHolderIsWaitedForWithTheReasonShown) {
   TestDatabases dbs = NewDatabases("slotbusy");
   const std::string pipe = PipeName("slotbusy");
-  PgExec(dbs.pg, "CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'a')");
-  PipeFiles files = WritePipe(dbs, pipe, {"public.t"}, "\"stale_slot_holder_seconds\": 1");
-  auto pg2ch = StartPg2ch(files);
-  ASSERT_TRUE(WaitForState(files, pipe, PipeState::kRunning, kWait)) << pg2ch->Output();
-  pg2ch->Signal(SIGTERM);
-  ASSERT_EQ(pg2ch->Wait(30), 0);
+  PipeFiles files = RanOnce(dbs, pipe, 1);
 
   auto holder = HoldSlot(dbs, pipe, "someone else");
-  pg2ch = StartPg2ch(files);
+  auto pg2ch = StartPg2ch(files);
   PgExec(dbs.pg, "INSERT INTO t VALUES (2, 'b')");
   ASSERT_TRUE(WaitUntil(kWait, [&] { return !Retrying(files, pipe).empty(); })) << pg2ch->Output();
   EXPECT_NE(Retrying(files, pipe).find("is active for PID"), std::string::npos)
@@ -80,18 +87,13 @@ TEST_P(SlotHolder, SomeoneElsesHolderIsWaitedForWithTheReasonShown) {
 TEST_P(SlotHolder, AStaleHolderOfThisPipeIsEnded) {
   TestDatabases dbs = NewDatabases("slotstale");
   const std::string pipe = PipeName("slotstale");
-  PgExec(dbs.pg, "CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'a')");
-  PipeFiles files = WritePipe(dbs, pipe, {"public.t"}, "\"stale_slot_holder_seconds\": 2");
-  auto pg2ch = StartPg2ch(files);
-  ASSERT_TRUE(WaitForState(files, pipe, PipeState::kRunning, kWait)) << pg2ch->Output();
-  pg2ch->Signal(SIGTERM);
-  ASSERT_EQ(pg2ch->Wait(30), 0);
+  PipeFiles files = RanOnce(dbs, pipe, 2);
 
   // What a pg2ch of this pipe on a host that died leaves behind.
   const std::string own = "pg2ch/peerflow_slot_" + pipe;
   auto holder = HoldSlot(dbs, pipe, own);
   ASSERT_TRUE(SlotHeldBy(dbs, pipe, own));
-  pg2ch = StartPg2ch(files);
+  auto pg2ch = StartPg2ch(files);
   PgExec(dbs.pg, "INSERT INTO t VALUES (2, 'b')");
   EXPECT_EQ(WaitForEqual(dbs, "t", "t", {{"id::text", "toString(id)"}, {"v", "v"}}, "id", kWait),
             "")

@@ -48,6 +48,27 @@ void ExpectError(const std::string& json, const std::string& needle) {
   }
 }
 
+// "schema.table" splits at the first dot; a schema with a dot in it is given apart.
+TEST(PipeConfig, SchemaNamesWithDotsAndStaleSlotHolderRoundTrip) {
+  PipeConfig c = ParsePipeConfig(R"({
+    "name": "dots", "source": {"user": "u", "database": "d"},
+    "destination": {"database": "a"}, "stale_slot_holder_seconds": 5,
+    "tables": [{"schema": "my.schema", "source": "order.items"}, {"source": "s.t.u"}]})");
+  EXPECT_EQ(c.tables[0].source_schema, "my.schema");
+  EXPECT_EQ(c.tables[0].source_table, "order.items");
+  EXPECT_EQ(c.tables[0].target_table, "order.items");
+  EXPECT_EQ(c.tables[1].source_schema, "s");
+  EXPECT_EQ(c.tables[1].source_table, "t.u");
+  EXPECT_EQ(c.stale_slot_holder_seconds, 5);
+  PipeConfig again = ParsePipeConfig(PipeConfigToJson(c));
+  EXPECT_EQ(again.tables[0].source_schema, "my.schema");
+  EXPECT_EQ(again.tables[0].source_table, "order.items");
+  EXPECT_EQ(again.tables[1].source_table, "t.u");
+  EXPECT_EQ(again.stale_slot_holder_seconds, 5);
+  EXPECT_EQ(PipeApplicationName(c), "pg2ch/peerflow_slot_dots");
+  EXPECT_EQ(ParsePipeConfig(kMinimal).stale_slot_holder_seconds, 60);
+}
+
 TEST(PipeConfig, ClearErrorsNamingTheField) {
   ExpectError("{not json", "not valid JSON");
   ExpectError(R"({"name": "x"})", "source: is required");

@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "common/error.h"
+#include "destination/clickhouse/row_binary_encoder.h"
 
 namespace pg2ch {
 namespace {
@@ -16,10 +17,6 @@ struct CopyState {
 
 // What the batch knows of one table's copies: ClickHouse's answer, then the batch's changes.
 using Copies = std::unordered_map<std::string, std::map<std::string, CopyState>>;  // hash -> id
-
-void AppendBigEndian(uint64_t value, std::string& out) {
-  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>(value >> shift));
-}
 
 [[noreturn]] void Refuse(const TableCodec& codec, const char* what) {
   ThrowFatal("table " + codec.source().QualifiedName() +

@@ -7,6 +7,7 @@
 #include "common/error.h"
 #include "destination/clickhouse/datetime_text.h"
 #include "destination/clickhouse/decimal_text.h"
+#include "destination/clickhouse/ewkb_text.h"
 #include "destination/clickhouse/pg_array_text.h"
 
 namespace pg2ch {
@@ -239,6 +240,12 @@ void EncodeValue(const ChType& type, std::string_view text, std::string& out) {
       return AppendMoney(text, type, out);
     case ChKind::kMap:
       return AppendHstore(text, type, out);
+    case ChKind::kEwkt: {
+      std::string ewkt = EwkbHexToEwkt(text);
+      AppendVarUInt(ewkt.size(), out);
+      out += ewkt;
+      return;
+    }
   }
   ThrowFatal("unknown ClickHouse type kind " + std::to_string(static_cast<int>(type.kind)));
 }
@@ -291,6 +298,7 @@ void EncodeDefault(const ChType& type, std::string& out) {
     case ChKind::kBytes:
     case ChKind::kArray:
     case ChKind::kMap:
+    case ChKind::kEwkt:
       zero_bytes = 1;
       break;  // length 0: empty string / array / map
   }

@@ -33,6 +33,11 @@ void AppendLittleEndian(T value, std::string& out) {
   out.append(bytes, sizeof(T));
 }
 
+// Big-endian, for identities that must sort as their numbers do (keyless tables' copy ids).
+inline void AppendBigEndian(uint64_t value, std::string& out) {
+  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>(value >> shift));
+}
+
 void AppendVarUInt(uint64_t value, std::string& out);
 void AppendUInt8(uint8_t value, std::string& out);
 void AppendUInt64(uint64_t value, std::string& out);

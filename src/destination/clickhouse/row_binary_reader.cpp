@@ -68,6 +68,7 @@ void RowBinaryReader::Skip(const ChType& type) {
       return;
     case ChKind::kString:
     case ChKind::kBytes:
+    case ChKind::kEwkt:
       ReadString();
       return;
     case ChKind::kArray: {

@@ -22,10 +22,6 @@ SourceColumn IdentityColumn(const char* name, bool key) {
   return c;
 }
 
-void AppendBigEndian(uint64_t value, std::string& out) {
-  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>(value >> shift));
-}
-
 std::string Digest(std::string_view bytes) {
   XXH128_hash_t h = XXH3_128bits(bytes.data(), bytes.size());
   std::string out;
@@ -44,6 +40,12 @@ TableCodec::TableCodec(DestinationTable table, const ServerCaps& caps) : table_(
       ThrowFatal("table " + name +
                  " has no primary key: its rows are ordered by their identity, so sorting keys "
                  "need a primary key");
+    // A replayed delete recognises its own earlier delete row by its mark (keyless_changes.h);
+    // with is_deleted in the engine, FINAL hides delete rows, so it would take a second copy.
+    if (table_.delete_on_merge)
+      ThrowFatal("table " + name +
+                 " has no primary key: delete_on_merge cannot be used with it (its delete rows "
+                 "must stay visible to pg2ch); give it a primary key or leave delete_on_merge off");
     table_.source.columns.push_back(IdentityColumn(kRowHashColumn, true));
     table_.source.columns.push_back(IdentityColumn(kRowIdColumn, true));
     table_.source.columns.push_back(IdentityColumn(kDeletedByColumn, false));

@@ -85,6 +85,8 @@ ChType MapValue(uint32_t oid, int32_t typmod, char base_kind, const std::string&
     type.low_cardinality = caps.low_cardinality;
     return type;
   }
+  if (base_kind == 'b' && (base_name == "geometry" || base_name == "geography"))
+    return Kind(ChKind::kEwkt);
   if (base_kind == 'b' && base_name == "hstore" && caps.map) {
     ChType type = Kind(ChKind::kMap);
     ChType value = Kind(ChKind::kString);
@@ -127,6 +129,7 @@ std::string ChType::Sql() const {
       break;
     case ChKind::kString:
     case ChKind::kBytes:
+    case ChKind::kEwkt:
       base = "String";
       break;
     case ChKind::kUuid:

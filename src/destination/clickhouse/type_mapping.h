@@ -21,6 +21,7 @@
 //   timestamp / timestamptz    DateTime64(6[, 'UTC']) (clamped)   String
 //   enum                       LowCardinality(String)       String
 //   hstore                     Map(String, Nullable(String)) String
+//   PostGIS geometry/geography String: EWKT with the SRID (ewkb_text.h)
 //   anything else              String: its text (json, jsonb, time, interval, inet, ranges, ...)
 //   T[], T[][]...              Array(Nullable(T)), nested per declared dimension; a NULL array is
 //                              written as []; elements that are enums or hstore are String
@@ -56,6 +57,7 @@ enum class ChKind : uint8_t {
   kArray,       // Array(element)
   kMoney,       // Decimal(19, scale) from money's text in the server's lc_monetary
   kMap,         // Map(String, Nullable(String)) from hstore's text: element = {key, value}
+  kEwkt,        // String: PostGIS geometry / geography as EWKT, from its hex EWKB text
 };
 
 struct ChType {
