@@ -104,16 +104,19 @@ class EwkbReader {
     if (n > bytes_.size() - pos_) Malformed("it ends early");
   }
 
-  uint32_t U32() {
-    Need(4);
-    uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) {
-      uint32_t b = bytes_[pos_ + static_cast<size_t>(i)];
-      v |= little_ ? b << (8 * i) : b << (8 * (3 - i));
+  // The next `width` bytes as an unsigned integer in the geometry's byte order.
+  uint64_t Unsigned(int width) {
+    Need(static_cast<size_t>(width));
+    uint64_t v = 0;
+    for (int i = 0; i < width; ++i) {
+      uint64_t b = bytes_[pos_ + static_cast<size_t>(i)];
+      v |= little_ ? b << (8 * i) : b << (8 * (width - 1 - i));
     }
-    pos_ += 4;
+    pos_ += static_cast<size_t>(width);
     return v;
   }
+
+  uint32_t U32() { return static_cast<uint32_t>(Unsigned(4)); }
 
   // A count of items each at least `item_bytes` long: larger than what is left is corrupt.
   uint32_t Count(size_t item_bytes) {
@@ -123,13 +126,7 @@ class EwkbReader {
   }
 
   double F64() {
-    Need(8);
-    uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) {
-      uint64_t b = bytes_[pos_ + static_cast<size_t>(i)];
-      v |= little_ ? b << (8 * i) : b << (8 * (7 - i));
-    }
-    pos_ += 8;
+    uint64_t v = Unsigned(8);
     double d;
     std::memcpy(&d, &v, sizeof d);
     return d;
