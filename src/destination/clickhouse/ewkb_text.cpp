@@ -145,8 +145,9 @@ class EwkbReader {
     }
   }
 
-  void Points(std::string& out) {
-    uint32_t n = Count(static_cast<size_t>(dims_) * 8);
+  // n items: " EMPTY" for none, else "(a,b,...)", each printed by `item`.
+  template <typename Item>
+  static void List(uint32_t n, std::string& out, Item&& item) {
     if (n == 0) {
       out.append(" EMPTY");
       return;
@@ -154,25 +155,21 @@ class EwkbReader {
     out.push_back('(');
     for (uint32_t i = 0; i < n; ++i) {
       if (i > 0) out.push_back(',');
-      Point(out);
+      item();
     }
     out.push_back(')');
   }
 
+  void Points(std::string& out) {
+    List(Count(static_cast<size_t>(dims_) * 8), out, [&] { Point(out); });
+  }
+
   void Rings(std::string& out) {
-    uint32_t n = Count(4);
-    if (n == 0) {
-      out.append(" EMPTY");
-      return;
-    }
-    out.push_back('(');
-    for (uint32_t i = 0; i < n; ++i) {
-      if (i > 0) out.push_back(',');
+    List(Count(4), out, [&] {
       size_t at = out.size();
       Points(out);
       if (out.compare(at, std::string::npos, " EMPTY") == 0) out.replace(at, 6, "EMPTY");
-    }
-    out.push_back(')');
+    });
   }
 
   // One geometry with its header. `named`: print its type name (members of MULTI* and of
@@ -235,14 +232,7 @@ class EwkbReader {
         break;
     }
     // Collections: members follow, each a geometry of its own.
-    uint32_t n = Count(5);
-    if (n == 0) {
-      out.append(" EMPTY");
-      return;
-    }
-    out.push_back('(');
-    for (uint32_t i = 0; i < n; ++i) {
-      if (i > 0) out.push_back(',');
+    List(Count(5), out, [&] {
       if (type == kMultiPoint) {
         // MULTIPOINT(1 2,3 4): the members' coordinates only.
         Need(5);
@@ -251,12 +241,11 @@ class EwkbReader {
         size_t open = member.find('(');
         out +=
             open == std::string::npos ? "EMPTY" : member.substr(open + 1, member.size() - open - 2);
-        continue;
+        return;
       }
       bool member_named = type == kCollection;
       Geometry(out, member_named, depth + 1, false);
-    }
-    out.push_back(')');
+    });
   }
 
   std::string_view hex_;
