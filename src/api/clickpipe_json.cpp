@@ -87,6 +87,7 @@ void SettingsOnto(const json& settings, json& pipe) {
       {"replicationSlotName", "slot"},
       {"replicationMode", "mode"},
       {"deleteOnMerge", "delete_on_merge"},
+      {"nativeJson", "native_json"},
       {"snapshotNumRowsPerPartition", "snapshot_num_rows_per_partition"},
       {"initialLoadParallelism", "snapshot_max_parallel_workers"},
       {"snapshotNumberOfParallelTables", "snapshot_num_tables_in_parallel"},
@@ -260,6 +261,7 @@ json SettingsToJson(const PipeConfig& c) {
           {"replicationSlotName", c.slot},
           {"replicationMode", ModeToApi(c.mode)},
           {"deleteOnMerge", c.delete_on_merge},
+          {"nativeJson", c.native_json},
           {"snapshotNumRowsPerPartition", c.snapshot_num_rows_per_partition},
           {"initialLoadParallelism", c.snapshot_max_parallel_workers},
           {"snapshotNumberOfParallelTables", c.snapshot_num_tables_in_parallel}};

@@ -31,6 +31,7 @@ json Schemas() {
            {"replicationSlotName", Str()},
            {"replicationMode", {{"type", "string"}, {"enum", {"cdc", "snapshot", "cdc_only"}}}},
            {"deleteOnMerge", {{"type", "boolean"}}},
+           {"nativeJson", {{"type", "boolean"}}},
            {"snapshotNumRowsPerPartition", Int()},
            {"initialLoadParallelism", Int()},
            {"snapshotNumberOfParallelTables", Int()}});

@@ -52,6 +52,14 @@ int64_t GetInt(const json& obj, const std::string& key, int64_t min, int64_t max
   return it->get<int64_t>();
 }
 
+// An optional boolean setting, false when absent.
+bool GetBool(const json& obj, const std::string& key) {
+  auto it = obj.find(key);
+  if (it == obj.end()) return false;
+  if (!it->is_boolean()) Bad(key, "must be true or false");
+  return it->get<bool>();
+}
+
 ReplicationMode ParseMode(const std::string& text) {
   if (text == "snapshot_and_cdc" || text == "cdc") return ReplicationMode::kSnapshotAndCdc;
   if (text == "cdc_only") return ReplicationMode::kCdcOnly;
@@ -137,7 +145,7 @@ PipeConfig ParsePipeConfig(const std::string& json_text) {
              "sync_interval_seconds", "pull_batch_size", "pull_batch_bytes",
              "snapshot_num_rows_per_partition", "snapshot_max_parallel_workers",
              "snapshot_num_tables_in_parallel", "delete_on_merge", "spill_threshold_changes",
-             "stale_slot_holder_seconds"});
+             "stale_slot_holder_seconds", "native_json"});
   PipeConfig c;
   c.name = GetString(doc, "", "name", true);
   CheckName("name", c.name, 40);
@@ -214,10 +222,8 @@ PipeConfig ParsePipeConfig(const std::string& json_text) {
                                      PipeConfig::kDefaultSpillThresholdChanges);
   c.stale_slot_holder_seconds = static_cast<int>(GetInt(
       doc, "stale_slot_holder_seconds", 1, 86400, PipeConfig::kDefaultStaleSlotHolderSeconds));
-  if (auto it = doc.find("delete_on_merge"); it != doc.end()) {
-    if (!it->is_boolean()) Bad("delete_on_merge", "must be true or false");
-    c.delete_on_merge = it->get<bool>();
-  }
+  c.delete_on_merge = GetBool(doc, "delete_on_merge");
+  c.native_json = GetBool(doc, "native_json");
   return c;
 }
 
@@ -272,6 +278,7 @@ std::string PipeConfigToJson(const PipeConfig& c) {
   if (c.snapshot_num_tables_in_parallel != PipeConfig::kDefaultTablesInParallel)
     doc["snapshot_num_tables_in_parallel"] = c.snapshot_num_tables_in_parallel;
   if (c.delete_on_merge) doc["delete_on_merge"] = true;
+  if (c.native_json) doc["native_json"] = true;
   if (c.pull_batch_bytes != PipeConfig::kDefaultPullBatchBytes)
     doc["pull_batch_bytes"] = c.pull_batch_bytes;
   if (c.spill_threshold_changes != PipeConfig::kDefaultSpillThresholdChanges)

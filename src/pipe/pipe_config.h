@@ -71,6 +71,11 @@ struct PipeConfig {
   // ReplacingMergeTree(_peerdb_version, _peerdb_is_deleted): FINAL hides deleted rows and merges
   // may drop them. Needs ClickHouse >= 23.2; refused at Setup on older servers.
   bool delete_on_merge = false;
+  // json and jsonb columns (not keys, sorting keys or arrays) as ClickHouse's JSON type, on
+  // ClickHouse 25.3 or later; by default they are String holding PostgreSQL's exact text. JSON
+  // normalises values and holds objects only (MappingOptions::native_json says how); a value it
+  // cannot hold fails the pipe. Fixed at create, like delete_on_merge.
+  bool native_json = false;
   // CDC: a transaction holding more changes than this goes to a spill file next to the catalog
   // and is applied in chunks of pull_batch_size (change_spill.h). Counted in changes, like
   // pull_batch_size, so it is cheap to track and predictable to set; a change is a row, so

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "common/error.h"
+#include "pipe/destination_table_for.h"
 #include "pipe/pipe_context.h"
 #include "pipe/resume_state.h"
 #include "pipe/resync_phase.h"
@@ -35,6 +36,7 @@ std::string IdentityDifference(const PipeConfig& was, const PipeConfig& now) {
   if (was.mode != now.mode) return "mode";
   if (was.publication != now.publication || was.slot != now.slot) return "publication or slot";
   if (was.delete_on_merge != now.delete_on_merge) return "delete_on_merge";
+  if (was.native_json != now.native_json) return "native_json";
   return "";
 }
 
@@ -92,9 +94,9 @@ PipeState PipeRunner::Run() {
     try {
       if (ctx.tables.empty() && state != PipeState::kProvisioning && state != PipeState::kSetup) {
         for (const auto& t : catalog_.Tables(ctx.pipe_id))
-          ctx.tables.push_back({SourceTableFromJson(t.schema_json), config_.destination.database,
-                                t.target_table, config_.delete_on_merge,
-                                SortingKeys(config_, t.source_schema, t.source_table)});
+          ctx.tables.push_back(
+              DestinationTableFor(config_, SourceTableFromJson(t.schema_json), t.target_table,
+                                  SortingKeys(config_, t.source_schema, t.source_table)));
       }
       std::optional<PipeState> next;
       std::string reason;

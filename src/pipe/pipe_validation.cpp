@@ -77,6 +77,11 @@ std::vector<std::string> ValidatePipe(const PipeConfig& c, std::vector<std::stri
   if (caps && c.delete_on_merge && !caps->replacing_is_deleted)
     problems.push_back("delete_on_merge needs ClickHouse 23.2 or later; the destination runs " +
                        caps->version);
+  if (caps && c.native_json && !caps->json)
+    problems.push_back(
+        "native_json needs ClickHouse 25.3 or later (the JSON type); the "
+        "destination runs " +
+        caps->version);
 
   std::unique_ptr<PgConnection> pg;
   try {

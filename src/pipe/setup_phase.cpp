@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "common/sql_quote.h"
+#include "pipe/destination_table_for.h"
 #include "pipe/excluded_columns.h"
 #include "pipe/pipe_context.h"
 #include "pipe/source_table_json.h"
@@ -39,9 +40,9 @@ std::optional<PipeState> RunSetup(PipeContext& ctx) {
   std::string problems;
   for (const auto& m : cfg.tables) {
     try {
-      tables.push_back(
-          {ExcludeColumns(ReadSourceTable(*pg, m.source_schema, m.source_table), m.exclude),
-           cfg.destination.database, m.target_table, cfg.delete_on_merge, m.sorting_keys});
+      tables.push_back(DestinationTableFor(
+          cfg, ExcludeColumns(ReadSourceTable(*pg, m.source_schema, m.source_table), m.exclude),
+          m.target_table, m.sorting_keys));
     } catch (const PipeError& e) {
       if (e.retryable()) throw;
       problems += std::string(problems.empty() ? "" : "; ") + e.what();

@@ -155,5 +155,80 @@ TEST(ClickHouseDdlTest, AddColumnPerServer) {
   EXPECT_NO_THROW(CheckExistingColumns(old_codec, after));
 }
 
+// native_json: json/jsonb columns become JSON, except keys and sorting keys (ClickHouse cannot
+// order by JSON) and arrays; values go as text (the SETTINGS of the insert) and default to {}.
+TEST(ClickHouseDdlTest, NativeJsonColumns) {
+  ServerCaps caps = ServerCaps::FromVersion("26.7.2.1");
+  caps.json_escape_dots = true;
+  SourceColumn doc_array = Col("docs", 3807, true, false);
+  doc_array.element_oid = 3802;
+  DestinationTable table{
+      {"public",
+       "j",
+       1,
+       {Col("id", 3802, false, true), Col("doc", 3802, true, false),
+        Col("plain", 114, false, false), Col("sorted", 3802, false, false), doc_array}},
+      "db",
+      "j",
+      false,
+      {"sorted"},
+      true};
+  TableCodec codec(table, caps);
+  EXPECT_EQ(CreateTableSql(codec, caps),
+            "CREATE TABLE IF NOT EXISTS `db`.`j` (`id` String, `doc` Nullable(JSON), `plain` JSON, "
+            "`sorted` String, `docs` Array(Nullable(String)), `_peerdb_synced_at` DateTime64(9) "
+            "DEFAULT now64(), `_peerdb_is_deleted` UInt8, `_peerdb_version` UInt64) ENGINE = "
+            "ReplacingMergeTree(`_peerdb_version`) ORDER BY (`sorted`, `id`)");
+  EXPECT_EQ(codec.insert_sql(),
+            "INSERT INTO `db`.`j` (`id`, `doc`, `plain`, `sorted`, `docs`, `_peerdb_is_deleted`, "
+            "`_peerdb_version`) SETTINGS input_format_binary_read_json_as_string = 1, "
+            "input_format_try_infer_dates = 0, input_format_try_infer_datetimes = 0, "
+            "json_type_escape_dots_in_keys = 1 FORMAT RowBinary");
+  EXPECT_EQ(codec.read_settings(),
+            " SETTINGS output_format_binary_write_json_as_string = 1, "
+            "json_type_escape_dots_in_keys = 1");
+
+  // A delete row leaves JSON columns at their default: NULL, or the empty object as text.
+  std::string out;
+  codec.EncodeDeleteRow(
+      {Cell::Text("{}"), Cell::Null(), Cell::Null(), Cell::Text("{\"s\": 1}"), Cell::Null()}, 9,
+      out);
+  EXPECT_EQ(out, std::string("\x02{}", 3) + std::string("\x01", 1) + std::string("\x02{}", 3) +
+                     std::string("\x08{\"s\": 1}", 9) + std::string("\x00", 1) +
+                     std::string("\x01", 1) + std::string("\x09\0\0\0\0\0\0\0", 8));
+
+  // Values that are not objects stop the pipe naming the column instead of being rewritten.
+  std::string row;
+  try {
+    codec.EncodeRow(
+        {Cell::Text("{}"), Cell::Text("[1, 2]"), Cell::Text(" {}"), Cell::Text("{}"), Cell::Null()},
+        1, row);
+    FAIL() << "a JSON array was accepted for a JSON column";
+  } catch (const PipeError& e) {
+    EXPECT_FALSE(e.retryable());
+    EXPECT_NE(std::string(e.what()).find("doc"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("objects only"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(row.empty());
+  EXPECT_NO_THROW(codec.EncodeRow({Cell::Text("{}"), Cell::Text("{\"a\": [1]}"),
+                                   Cell::Text("\n {\"b\":2}"), Cell::Text("{}"), Cell::Null()},
+                                  1, row));
+
+  // Servers without the JSON type refuse the table where it is created or altered.
+  ServerCaps old = ServerCaps::FromVersion("24.8.1");
+  TableCodec on_old(table, old);
+  EXPECT_THROW(CreateTableSql(on_old, old), PipeError);
+  EXPECT_THROW(AddColumnSql(on_old, 1, old), PipeError);
+  EXPECT_FALSE(old.json);
+  EXPECT_TRUE(ServerCaps::FromVersion("25.3.1").json);
+
+  // Without the option every json column is String, and no settings are sent.
+  table.native_json = false;
+  TableCodec plain(table, caps);
+  EXPECT_FALSE(plain.has_json());
+  EXPECT_EQ(plain.read_settings(), "");
+  EXPECT_EQ(plain.types()[1].Sql(), "Nullable(String)");
+}
+
 }  // namespace
 }  // namespace pg2ch

@@ -34,6 +34,7 @@ struct DestinationTable {
   bool delete_on_merge = false;  // see PipeConfig::delete_on_merge
   // ORDER BY these source columns first, then the key columns (sorting_key.h).
   std::vector<std::string> sorting_keys = {};
+  bool native_json = false;  // see MappingOptions::native_json
 };
 
 class ClickHouseSink {

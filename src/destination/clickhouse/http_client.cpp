@@ -114,7 +114,7 @@ struct ClickHouseClient::Impl {
   CURL* curl = nullptr;
   curl_slist* headers = nullptr;
   curl_slist* stream_headers = nullptr;  // headers plus "Transfer-Encoding: chunked"
-  std::string base_url;  // ends before the query string; no trailing '?'
+  std::string base_url;                  // ends before the query string; no trailing '?'
   std::string redacted_url;
   std::optional<ServerCaps> caps;
 
@@ -229,8 +229,7 @@ ClickHouseClient::ClickHouseClient(ClickHouseEndpoint endpoint)
   impl_->headers = curl_slist_append(impl_->headers, "Expect:");
   for (curl_slist* h = impl_->headers; h != nullptr; h = h->next)
     impl_->stream_headers = curl_slist_append(impl_->stream_headers, h->data);
-  impl_->stream_headers =
-      curl_slist_append(impl_->stream_headers, "Transfer-Encoding: chunked");
+  impl_->stream_headers = curl_slist_append(impl_->stream_headers, "Transfer-Encoding: chunked");
   CURL* curl = impl_->curl;
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, impl_->headers);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, kConnectTimeoutSeconds);
@@ -268,7 +267,15 @@ void ClickHouseClient::InsertStream(std::string_view insert_sql,
 }
 
 const ServerCaps& ClickHouseClient::Caps() {
-  if (!impl_->caps) impl_->caps = ServerCaps::FromVersion(Query("SELECT version()"));
+  if (!impl_->caps) {
+    ServerCaps caps = ServerCaps::FromVersion(Query("SELECT version()"));
+    if (caps.json) {
+      caps.json_escape_dots = Query(
+                                  "SELECT count() FROM system.settings WHERE name = "
+                                  "'json_type_escape_dots_in_keys'") == "1\n";
+    }
+    impl_->caps = std::move(caps);
+  }
   return *impl_->caps;
 }
 

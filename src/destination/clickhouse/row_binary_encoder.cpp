@@ -190,6 +190,17 @@ void AppendHstore(std::string_view text, const ChType& type, std::string& out) {
   out += pairs;
 }
 
+// ClickHouse's JSON holds objects only; json's text may start with white space, jsonb's not.
+void CheckJsonObject(std::string_view text) {
+  size_t start = text.find_first_not_of(" \t\n\r");
+  if (start != std::string_view::npos && text[start] == '{') return;
+  std::string_view shown = text.substr(0, 40);
+  ThrowFatal("a JSON value that is not an object (" + std::string(shown) +
+             (shown.size() < text.size() ? "..." : "") +
+             "): ClickHouse's JSON type holds objects only; replicate this column as String "
+             "(native_json off) to keep every value");
+}
+
 }  // namespace
 
 void AppendVarUInt(uint64_t value, std::string& out) {
@@ -246,6 +257,11 @@ void EncodeValue(const ChType& type, std::string_view text, std::string& out) {
       out += ewkt;
       return;
     }
+    case ChKind::kJson:
+      CheckJsonObject(text);
+      AppendVarUInt(text.size(), out);
+      out.append(text);
+      return;
   }
   ThrowFatal("unknown ClickHouse type kind " + std::to_string(static_cast<int>(type.kind)));
 }
@@ -301,6 +317,9 @@ void EncodeDefault(const ChType& type, std::string& out) {
     case ChKind::kEwkt:
       zero_bytes = 1;
       break;  // length 0: empty string / array / map
+    case ChKind::kJson:
+      out.append("\x02{}", 3);  // JSON is sent as text: the empty object
+      return;
   }
   if (zero_bytes == 0) {
     ThrowFatal("unknown ClickHouse type kind " + std::to_string(static_cast<int>(type.kind)));

@@ -69,6 +69,7 @@ void RowBinaryReader::Skip(const ChType& type) {
     case ChKind::kString:
     case ChKind::kBytes:
     case ChKind::kEwkt:
+    case ChKind::kJson:  // read with output_format_binary_write_json_as_string (table_codec.h)
       ReadString();
       return;
     case ChKind::kArray: {

@@ -52,6 +52,7 @@ ServerCaps ServerCaps::FromVersion(std::string_view version) {
   caps.replacing_is_deleted = AtLeast(caps, 23, 2);
   caps.low_cardinality = AtLeast(caps, 19, 9);
   caps.map = AtLeast(caps, 21, 8);  // experimental before
+  caps.json = AtLeast(caps, 25, 3);
   // Absent on 18.16 (checked: syntax error); the 19.x releases added IF [NOT] EXISTS to ALTER.
   caps.add_column_if_not_exists = AtLeast(caps, 19, 1);
   return caps;

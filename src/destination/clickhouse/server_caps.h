@@ -23,6 +23,10 @@ struct ServerCaps {
   bool replacing_is_deleted = false;  // ReplacingMergeTree(version, is_deleted), 23.2+
   bool low_cardinality = false;       // LowCardinality(T) without an experimental setting
   bool map = false;                   // Map(K, V)
+  bool json = false;                  // the JSON type without an experimental setting, 25.3+
+  // The setting json_type_escape_dots_in_keys (a key "a.b" stays one key instead of a path a
+  // -> b): not derived from the version but asked of the server (ClickHouseClient::Caps).
+  bool json_escape_dots = false;
 
   // Throws PipeError(kFatal) when the text is not a ClickHouse version.
   static ServerCaps FromVersion(std::string_view version);

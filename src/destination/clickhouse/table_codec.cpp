@@ -2,6 +2,8 @@
 
 #include <xxhash.h>
 
+#include <algorithm>
+
 #include "common/error.h"
 #include "common/sql_quote.h"
 #include "core/pg_type.h"
@@ -52,7 +54,13 @@ TableCodec::TableCodec(DestinationTable table, const ServerCaps& caps) : table_(
   }
   for (size_t i = 0; i < table_.source.columns.size(); ++i) {
     const SourceColumn& column = table_.source.columns[i];
-    types_.push_back(MapColumnType(name, column, caps));
+    // ClickHouse cannot order by JSON: key and sorting-key columns keep their text.
+    MappingOptions options;
+    options.native_json = table_.native_json && !column.is_key &&
+                          std::find(table_.sorting_keys.begin(), table_.sorting_keys.end(),
+                                    column.name) == table_.sorting_keys.end();
+    types_.push_back(MapColumnType(name, column, caps, options));
+    if (types_.back().kind == ChKind::kJson) has_json_ = true;
     binary_.push_back(BinaryConversionFor(column, types_.back()));
     if (binary_.back() == BinaryConversion::kNone && text_copy_reason_.empty())
       text_copy_reason_ =
@@ -94,7 +102,21 @@ TableCodec::TableCodec(DestinationTable table, const ServerCaps& caps) : table_(
   for (const SourceColumn& column : table_.source.columns) {
     insert_sql_ += ChIdent(column.name) + ", ";
   }
-  insert_sql_ += ChIdent(kIsDeletedColumn) + ", " + ChIdent(kVersionColumn) + ") FORMAT RowBinary";
+  insert_sql_ += ChIdent(kIsDeletedColumn) + ", " + ChIdent(kVersionColumn) + ")";
+  if (has_json_) {
+    // Without the two inference settings a string that reads as a date or time is stored as
+    // one and printed back in ClickHouse's spelling ("10:00:00.5" -> "10:00:00.500000000").
+    insert_sql_ +=
+        " SETTINGS input_format_binary_read_json_as_string = 1, input_format_try_infer_dates = 0, "
+        "input_format_try_infer_datetimes = 0";
+    read_settings_ = " SETTINGS output_format_binary_write_json_as_string = 1";
+    // Stored escaped ("a%2Eb"): read back unescaped, or a rewrite would escape it twice.
+    if (caps.json_escape_dots) {
+      insert_sql_ += ", json_type_escape_dots_in_keys = 1";
+      read_settings_ += ", json_type_escape_dots_in_keys = 1";
+    }
+  }
+  insert_sql_ += " FORMAT RowBinary";
 }
 
 template <typename F>

@@ -55,8 +55,14 @@ class TableCodec {
   const std::vector<size_t>& sort_only_columns() const { return sort_only_; }
   // "`db`.`t`", quoted for SQL.
   const std::string& table_sql() const { return table_sql_; }
-  // "INSERT INTO `db`.`t` (`a`, ..., `_peerdb_is_deleted`, `_peerdb_version`) FORMAT RowBinary"
+  // "INSERT INTO `db`.`t` (`a`, ..., `_peerdb_is_deleted`, `_peerdb_version`) FORMAT RowBinary";
+  // with JSON columns, SETTINGS before FORMAT make ClickHouse take their values as text.
   const std::string& insert_sql() const { return insert_sql_; }
+  // Whether a column is ChKind::kJson: a SELECT of its RowBinary values needs read_settings().
+  bool has_json() const { return has_json_; }
+  // " SETTINGS ..." for a SELECT ... FORMAT RowBinary of this table's columns, so that JSON
+  // values come back as the text EncodeRow takes; "" when none is needed.
+  const std::string& read_settings() const { return read_settings_; }
 
   // The key columns of `row` encoded back to back: identifies the destination row. Throws
   // PipeError(kFatal) when a key cell is not a value (NULL or unchanged TOAST).
@@ -115,6 +121,8 @@ class TableCodec {
   std::vector<BinaryConversion> binary_;
   std::string text_copy_reason_;
   size_t source_width_ = 0;
+  bool has_json_ = false;
+  std::string read_settings_;
 };
 
 }  // namespace pg2ch

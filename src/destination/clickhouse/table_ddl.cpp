@@ -18,6 +18,12 @@ std::string WithoutSpaces(std::string_view type) {
   return out;
 }
 
+void CheckJsonSupport(const TableCodec& codec, const ServerCaps& caps) {
+  if (codec.has_json() && !caps.json)
+    ThrowFatal("native_json needs ClickHouse 25.3 or later (the JSON type); the destination runs " +
+               caps.version);
+}
+
 }  // namespace
 
 std::string CreateTableSql(const TableCodec& codec, const ServerCaps& caps) {
@@ -28,6 +34,7 @@ std::string CreateTableSql(const TableCodec& codec, const ServerCaps& caps) {
         "delete_on_merge needs ClickHouse 23.2 or later (ReplacingMergeTree with an "
         "is_deleted column); the destination runs " +
         caps.version);
+  CheckJsonSupport(codec, caps);
   std::string sql = "CREATE TABLE IF NOT EXISTS " + codec.table_sql() + " (";
   for (size_t i = 0; i < columns.size(); ++i) {
     sql += ChIdent(columns[i].name) + " " + codec.types()[i].Sql() + ", ";
@@ -88,6 +95,7 @@ void CheckExistingColumns(const TableCodec& codec, const std::vector<ExistingCol
 }
 
 std::string AddColumnSql(const TableCodec& codec, size_t index, const ServerCaps& caps) {
+  CheckJsonSupport(codec, caps);
   return "ALTER TABLE " + codec.table_sql() + " ADD COLUMN " +
          (caps.add_column_if_not_exists ? "IF NOT EXISTS " : "") +
          ChIdent(codec.source().columns.at(index).name) + " " + codec.types().at(index).Sql();

@@ -73,7 +73,7 @@ std::vector<std::string> BuildLookupQueries(const TableCodec& codec,
     head += ChIdent(columns[codec.key_columns()[k]].name);
   }
   head += ") IN (";
-  const std::string tail = ") FORMAT RowBinary";
+  const std::string tail = ")" + codec.read_settings() + " FORMAT RowBinary";
 
   std::vector<std::string> queries;
   std::string sql;

@@ -28,8 +28,12 @@ ChType Kind(ChKind kind) {
 
 // The mapping of one value of base type `oid` (domains already peeled off).
 ChType MapValue(uint32_t oid, int32_t typmod, char base_kind, const std::string& base_name,
-                const ServerCaps& caps) {
+                const ServerCaps& caps, const MappingOptions& options) {
   switch (oid) {
+    case pg_oid::kJson:
+    case pg_oid::kJsonb:
+      // A server without JSON is refused where the table is created (table_ddl.h).
+      return Kind(options.native_json ? ChKind::kJson : ChKind::kString);
     case pg_oid::kBool:
       return Kind(caps.boolean ? ChKind::kBool : ChKind::kUInt8);
     case pg_oid::kInt2:
@@ -150,20 +154,25 @@ std::string ChType::Sql() const {
     case ChKind::kMap:
       base = "Map(" + element.at(0).Sql() + ", " + element.at(1).Sql() + ")";
       break;
+    case ChKind::kJson:
+      base = "JSON";
+      break;
   }
   if (nullable) base = "Nullable(" + base + ")";
   return low_cardinality ? "LowCardinality(" + base + ")" : base;
 }
 
-ChType MapColumnType(const std::string&, const SourceColumn& column, const ServerCaps& caps) {
-  ChType value =
-      MapValue(column.ValueOid(), column.ValueTypmod(), column.base_kind, column.base_name, caps);
+ChType MapColumnType(const std::string&, const SourceColumn& column, const ServerCaps& caps,
+                     const MappingOptions& options) {
+  ChType value = MapValue(column.ValueOid(), column.ValueTypmod(), column.base_kind,
+                          column.base_name, caps, options);
   if (column.element_oid == 0) {
     // ClickHouse has no Nullable(Map): a NULL hstore is written as {} (like arrays).
     if (value.kind != ChKind::kMap) value.nullable = column.nullable;
     return value;
   }
-  if (value.kind == ChKind::kMap || value.low_cardinality) value = Kind(ChKind::kString);
+  if (value.kind == ChKind::kMap || value.kind == ChKind::kJson || value.low_cardinality)
+    value = Kind(ChKind::kString);
   value.nullable = true;
   ChType type = value;
   for (int d = 0; d < std::max(1, column.array_dims); ++d) {

@@ -22,7 +22,8 @@
 //   enum                       LowCardinality(String)       String
 //   hstore                     Map(String, Nullable(String)) String
 //   PostGIS geometry/geography String: EWKT with the SRID (ewkb_text.h)
-//   anything else              String: its text (json, jsonb, time, interval, inet, ranges, ...)
+//   json / jsonb               String: its text; JSON with MappingOptions::native_json (25.3+)
+//   anything else              String: its text (time, interval, inet, ranges, ...)
 //   T[], T[][]...              Array(Nullable(T)), nested per declared dimension; a NULL array is
 //                              written as []; elements that are enums or hstore are String
 // Nullable source columns become Nullable(T), except arrays and maps (ClickHouse has no
@@ -58,6 +59,7 @@ enum class ChKind : uint8_t {
   kMoney,       // Decimal(19, scale) from money's text in the server's lc_monetary
   kMap,         // Map(String, Nullable(String)) from hstore's text: element = {key, value}
   kEwkt,        // String: PostGIS geometry / geography as EWKT, from its hex EWKB text
+  kJson,        // JSON (objects only), sent and read back as its text (table_codec.h)
 };
 
 struct ChType {
@@ -75,8 +77,19 @@ struct ChType {
   bool operator==(const ChType&) const = default;
 };
 
+// Choices of the pipe, not of the server.
+struct MappingOptions {
+  // json and jsonb (not arrays of them) as ClickHouse's JSON type instead of their text. JSON
+  // holds objects only and normalises them: it drops null members and empty objects, sorts keys,
+  // reads numbers as Int64/UInt64/Float64 (a number outside them is refused by ClickHouse, which
+  // fails the pipe) and refuses duplicate keys. A value that is not an object fails the pipe
+  // naming the column (row_binary_encoder.h). Opt-in: the String form is the exact one.
+  bool native_json = false;
+};
+
 // The ClickHouse type of `column`. Never refuses a type; `table` (the source table's qualified
 // name) is kept for the messages of callers.
-ChType MapColumnType(const std::string& table, const SourceColumn& column, const ServerCaps& caps);
+ChType MapColumnType(const std::string& table, const SourceColumn& column, const ServerCaps& caps,
+                     const MappingOptions& options = {});
 
 }  // namespace pg2ch
