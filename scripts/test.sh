@@ -3,7 +3,10 @@
 # runs every test (unit, and integration against real PostgreSQL 15 and two ClickHouse engines:
 # Debian's 18.16 server and ClickHouse 26 as a library, fetched by scripts/fetch-chdb.sh).
 # Exits non-zero on any failure.
-#   PG2CH_SANITIZE=1          build with ASan+UBSan in build-asan/ instead of build/
+# Then scripts/fuzz.sh: the unit tests under ASan + UBSan (a clang build in build-fuzz/), the fuzz
+# corpora and regressions, and a bounded run of every fuzz target.
+#   PG2CH_FUZZ_SECONDS=N      seconds per fuzz target (default 20; 0 replays the corpora only)
+#   PG2CH_SKIP_FUZZ=1         skip scripts/fuzz.sh
 #   PG2CH_TEST_KEEP=1         keep the servers' throwaway dirs under /tmp for debugging
 #   PG2CH_TEST_ENGINES=ch26   run the ClickHouse tests on one engine only (ch18, ch26 or both,
 #                             comma-separated; default both)
@@ -25,12 +28,6 @@ fi
 
 build_dir=build
 cmake_args=(-G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo)
-if [ "${PG2CH_SANITIZE:-0}" = 1 ]; then
-  build_dir=build-asan
-  cmake_args+=(-DPG2CH_SANITIZE=ON)
-  # UBSan only prints by default: undefined behaviour must fail the test like an ASan report does.
-  export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
-fi
 
 jobs="$(nproc)"
 cmake -S . -B "$build_dir" "${cmake_args[@]}"
@@ -39,3 +36,7 @@ cmake --build "$build_dir" --parallel "$jobs"
 # The integration test carries its own 50 min limit (tests/CMakeLists.txt); this one is a
 # backstop for anything without one.
 ctest --test-dir "$build_dir" --output-on-failure --timeout 3000 --parallel "$jobs"
+
+if [ "${PG2CH_SKIP_FUZZ:-0}" != 1 ]; then
+  bash scripts/fuzz.sh
+fi

@@ -17,13 +17,7 @@ int64_t PipeId(const ApiRequest& r) {
   return std::stoll(text);
 }
 
-json ParseBody(const ApiRequest& r) {
-  try {
-    return json::parse(r.body);
-  } catch (const json::parse_error& e) {
-    throw ApiError{400, std::string("body is not valid JSON: ") + e.what()};
-  }
-}
+json ParseBody(const ApiRequest& r) { return ParseRequestBody(r.body); }
 
 // 400 listing every problem found by validation.
 ApiResponse ProblemsResponse(const std::vector<std::string>& problems) {

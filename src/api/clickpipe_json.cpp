@@ -144,6 +144,18 @@ json TableMappings(const json& value, const std::string& field) {
   return tables;
 }
 
+}  // namespace
+
+json ParseRequestBody(std::string_view body) {
+  try {
+    return json::parse(body);
+  } catch (const json::exception& e) {  // parse_error, or a number out of range
+    throw ApiError{400, std::string("body is not valid JSON: ") + e.what()};
+  }
+}
+
+namespace {
+
 PipeConfig Parse(const json& pipe) {
   try {
     return ParsePipeConfig(pipe.dump());

@@ -19,6 +19,9 @@ struct DestinationDefaults {
   std::string password;
 };
 
+// A request body as JSON; ApiError{400} for anything else (a number beyond double included).
+nlohmann::json ParseRequestBody(std::string_view body);
+
 // Throws ApiError{400} naming the field at fault (in the request's own field names).
 PipeConfig ClickPipeToConfig(const nlohmann::json& body, const DestinationDefaults& defaults);
 

@@ -137,7 +137,7 @@ PipeConfig ParsePipeConfig(const std::string& json_text) {
   json doc;
   try {
     doc = json::parse(json_text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or a number out of range
     ThrowFatal(std::string("pipe definition is not valid JSON: ") + e.what());
   }
   CheckKeys(doc, "",

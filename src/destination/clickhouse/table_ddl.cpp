@@ -80,7 +80,7 @@ void CheckExistingColumns(const TableCodec& codec, const std::vector<ExistingCol
   std::string problems;
   for (const auto& [name, type] : expected) {
     auto found = std::find_if(columns.begin(), columns.end(),
-                              [&](const ExistingColumn& c) { return c.name == name; });
+                              [&name = name](const ExistingColumn& c) { return c.name == name; });
     if (found == columns.end()) {
       problems += "; column " + name + " (" + type + ") is missing";
     } else if (WithoutSpaces(found->type) != WithoutSpaces(type)) {

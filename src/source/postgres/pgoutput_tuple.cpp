@@ -22,9 +22,8 @@ Row DecodeTupleData(ByteReader& reader) {
       case 't': {
         int32_t length = reader.ReadI32("tuple column length");
         if (length < 0) reader.Fail("negative tuple column length " + std::to_string(length));
-        // Constructed in the vector's slot; short values stay in the string's inline buffer.
-        row.emplace_back(CellKind::kText,
-                         std::string(reader.ReadText(length, "tuple column value")));
+        // Short values stay in the string's inline buffer.
+        row.push_back(Cell::Text(std::string(reader.ReadText(length, "tuple column value"))));
         break;
       }
       case 'b':
