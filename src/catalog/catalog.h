@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "core/lsn.h"
-#include "pipe/pipe_state.h"
+#include "core/pipe_state.h"
 
 namespace pg2ch {
 

@@ -8,27 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "destination/clickhouse/clickhouse_endpoint.h"
+#include "source/postgres/postgres_endpoint.h"
+
 namespace pg2ch {
 
 enum class ReplicationMode { kSnapshotAndCdc, kCdcOnly, kSnapshotOnly };
-
-struct PostgresEndpoint {
-  std::string host = "127.0.0.1";
-  int port = 5432;
-  std::string user;
-  std::string password;  // never logged or printed
-  std::string database;
-  std::string sslmode = "prefer";
-  // Marks pg2ch's connections (pg_stat_activity): a pipe's runner sets PipeApplicationName().
-  std::string application_name = "pg2ch";
-};
-
-struct ClickHouseEndpoint {
-  std::string url = "http://127.0.0.1:8123";
-  std::string user = "default";
-  std::string password;  // never logged or printed
-  std::string database;
-};
 
 struct TableMapping {
   std::string source_schema = "public";

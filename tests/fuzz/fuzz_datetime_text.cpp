@@ -6,7 +6,7 @@
 #include "common/error.h"
 #include "destination/clickhouse/datetime_text.h"
 #include "fuzz_input.h"
-#include "source/postgres/pg_datetime.h"
+#include "pgvalue/pg_datetime.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   pg2ch::fuzz::FuzzInput in(data, size);

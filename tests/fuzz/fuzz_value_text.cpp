@@ -4,7 +4,7 @@
 #include <string>
 
 #include "common/error.h"
-#include "destination/clickhouse/pg_array_text.h"
+#include "pgvalue/pg_array_text.h"
 #include "destination/clickhouse/row_binary_encoder.h"
 #include "fuzz_input.h"
 

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "harness/harness.h"
-#include "pipe/pipe_state.h"
+#include "core/pipe_state.h"
 
 namespace pg2ch::test {
 

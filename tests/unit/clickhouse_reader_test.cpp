@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "common/error.h"
-#include "destination/clickhouse/pg_array_text.h"
+#include "pgvalue/pg_array_text.h"
 #include "destination/clickhouse/row_binary_encoder.h"
 #include "destination/clickhouse/row_binary_reader.h"
 

@@ -1,6 +1,6 @@
 // PostgreSQL's date and timestamp text, both ways: what pg_datetime.h prints it parses back to
 // the same value over PostgreSQL's whole range; offsets and malformed texts.
-#include "source/postgres/pg_datetime.h"
+#include "pgvalue/pg_datetime.h"
 
 #include <gtest/gtest.h>
 

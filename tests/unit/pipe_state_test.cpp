@@ -1,4 +1,4 @@
-#include "pipe/pipe_state.h"
+#include "core/pipe_state.h"
 
 #include <gtest/gtest.h>
 

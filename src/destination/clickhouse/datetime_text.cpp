@@ -4,7 +4,7 @@
 #include <cstdio>
 
 #include "common/error.h"
-#include "source/postgres/pg_datetime.h"
+#include "pgvalue/pg_datetime.h"
 
 namespace pg2ch {
 namespace {

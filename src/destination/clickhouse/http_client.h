@@ -11,8 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "destination/clickhouse/clickhouse_endpoint.h"
 #include "destination/clickhouse/server_caps.h"
-#include "pipe/pipe_config.h"
 
 namespace pg2ch {
 

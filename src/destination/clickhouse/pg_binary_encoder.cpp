@@ -9,8 +9,8 @@
 #include "destination/clickhouse/datetime_text.h"
 #include "destination/clickhouse/decimal_text.h"
 #include "destination/clickhouse/row_binary_encoder.h"
-#include "source/postgres/numeric_binary.h"
-#include "source/postgres/pg_datetime.h"
+#include "pgvalue/numeric_binary.h"
+#include "pgvalue/pg_datetime.h"
 
 namespace pg2ch {
 namespace {

@@ -8,7 +8,7 @@
 #include "destination/clickhouse/datetime_text.h"
 #include "destination/clickhouse/decimal_text.h"
 #include "destination/clickhouse/ewkb_text.h"
-#include "destination/clickhouse/pg_array_text.h"
+#include "pgvalue/pg_array_text.h"
 
 namespace pg2ch {
 namespace {

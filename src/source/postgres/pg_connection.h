@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "pipe/pipe_config.h"
+#include "source/postgres/postgres_endpoint.h"
 
 namespace pg2ch {
 

@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "common/error.h"
-#include "source/postgres/pg_datetime.h"
+#include "pgvalue/pg_datetime.h"
 
 namespace pg2ch {
 namespace {

@@ -1,4 +1,4 @@
-#include "source/postgres/numeric_binary.h"
+#include "pgvalue/numeric_binary.h"
 
 #include "common/error.h"
 

@@ -1,4 +1,4 @@
-#include "source/postgres/pg_datetime.h"
+#include "pgvalue/pg_datetime.h"
 
 #include <limits>
 

@@ -1,4 +1,4 @@
-#include "destination/clickhouse/pg_array_text.h"
+#include "pgvalue/pg_array_text.h"
 
 #include "common/error.h"
 
