@@ -257,10 +257,19 @@ std::string WaitForEqual(const TestDatabases& dbs, const std::string& pg_table,
 BackgroundWrites::BackgroundWrites(const PostgresEndpoint& pg,
                                    std::function<std::string(int)> statement)
     : thread_([this, pg, statement]() mutable {
-        auto conn = PgConnection::Connect(pg, false);
+        // A lost connection (a fault test cutting the network, a restarted server) is
+        // reconnected; the statement that failed is not repeated, since it may have committed.
+        std::unique_ptr<PgConnection> conn;
         for (int i = 0; !stop_.load(); ++i) {
-          conn->Exec(statement(i));
-          ++done_;
+          try {
+            if (!conn) conn = PgConnection::Connect(pg, false);
+            conn->Exec(statement(i));
+            ++done_;
+          } catch (const std::exception&) {
+            conn.reset();
+            ++errors_;
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+          }
         }
       }) {}
 

@@ -11,8 +11,8 @@
 #include <thread>
 #include <vector>
 
-#include "harness/harness.h"
 #include "core/pipe_state.h"
+#include "harness/harness.h"
 
 namespace pg2ch::test {
 
@@ -64,17 +64,19 @@ std::string WaitForEqual(const TestDatabases& dbs, const std::string& pg_table,
                          const std::string& order_by, double timeout_seconds);
 
 // Runs the SQL that `statement(i)` gives for i = 0, 1, ... on its own connection until Stop():
-// a write load beside a running pipe.
+// a write load beside a running pipe. Errors reconnect and go on with the next statement.
 class BackgroundWrites {
  public:
   BackgroundWrites(const PostgresEndpoint& pg, std::function<std::string(int)> statement);
   ~BackgroundWrites() { Stop(); }
   void Stop();
   int statements() const { return done_.load(); }  // run so far
+  int errors() const { return errors_.load(); }    // statements that failed (then reconnected)
 
  private:
   std::atomic<bool> stop_{false};
   std::atomic<int> done_{0};
+  std::atomic<int> errors_{0};
   std::thread thread_;
 };
 

@@ -1,6 +1,9 @@
 #include "destination/clickhouse/http_client.h"
 
 #include <curl/curl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include <exception>
 #include <mutex>
@@ -19,6 +22,21 @@ constexpr size_t kMaxMessageBytes = 2000;
 // Streamed inserts: fail when fewer than 1 byte/s moved for this long (a stuck server or peer).
 constexpr long kStreamStallSeconds = 600;
 constexpr long kStreamUploadBuffer = 512 * 1024;
+// A peer that vanished without a reset (a network cut, a frozen host) is noticed within this
+// bound instead of TCP's ~15 minutes of retransmissions: keepalive probes after 10 s of silence
+// every 5 s, and TCP_USER_TIMEOUT for data sent but never acknowledged. The same bound as the
+// PostgreSQL connections (pg_connection.h); README "Network faults".
+constexpr long kKeepaliveIdleSeconds = 10;
+constexpr long kKeepaliveIntervalSeconds = 5;
+constexpr unsigned kTcpUserTimeoutMs = 30000;
+
+int SetUserTimeout(void*, curl_socket_t fd, curlsocktype purpose) {
+  if (purpose == CURLSOCKTYPE_IPCXN) {
+    unsigned timeout = kTcpUserTimeoutMs;
+    setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &timeout, sizeof timeout);
+  }
+  return CURL_SOCKOPT_OK;
+}
 
 // What the read trampoline needs: the producer, and where to park its exception (exceptions
 // must not cross libcurl's C frames).
@@ -236,6 +254,9 @@ ClickHouseClient::ClickHouseClient(ClickHouseEndpoint endpoint)
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, kTotalTimeoutSeconds);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(curl, CURLOPT_TCP_KEEPIDLE, kKeepaliveIdleSeconds);
+  curl_easy_setopt(curl, CURLOPT_TCP_KEEPINTVL, kKeepaliveIntervalSeconds);
+  curl_easy_setopt(curl, CURLOPT_SOCKOPTFUNCTION, SetUserTimeout);
 }
 
 ClickHouseClient::~ClickHouseClient() = default;

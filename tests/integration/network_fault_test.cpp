@@ -1,0 +1,169 @@
+// Network cuts without a reset (iptables drops every packet to and from a server's port, as a
+// failed switch or a partition does) between pg2ch and PostgreSQL and between pg2ch and
+// ClickHouse, under a write load: pg2ch notices the dead connection within a bound (TCP
+// keepalives and TCP_USER_TIMEOUT, about 30 s) and says so (`retrying`), stays in Running, and
+// once the network heals ClickHouse ends equal to PostgreSQL. Needs root (iptables).
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+
+#include "catalog/catalog.h"
+#include "harness/engine_test.h"
+#include "pipe/pipe_context.h"
+#include "pipe_test_support.h"
+
+namespace pg2ch::test {
+namespace {
+
+constexpr double kWait = 120;
+
+// Drops the loopback packets of one TCP port both ways while alive.
+class NetworkCut {
+ public:
+  explicit NetworkCut(int port) : port_(port) { Rules("-A"); }
+  ~NetworkCut() { Heal(); }
+  void Heal() {
+    if (active_) Rules("-D");
+    active_ = false;
+  }
+
+ private:
+  void Rules(const char* action) {
+    for (const char* side : {"--dport", "--sport"}) {
+      std::string command = std::string("iptables -w ") + action + " INPUT -i lo -p tcp " + side +
+                            " " + std::to_string(port_) + " -j DROP";
+      if (std::system(command.c_str()) != 0) throw std::runtime_error("failed: " + command);
+    }
+  }
+  int port_;
+  bool active_ = true;
+};
+
+int PortOf(const std::string& url) { return std::stoi(url.substr(url.rfind(':') + 1)); }
+
+std::string Retrying(const PipeFiles& files, const std::string& pipe) {
+  Catalog catalog(files.catalog);
+  return RetryingReason(catalog, catalog.FindPipe(pipe)->id);
+}
+
+bool EverFailed(const PipeFiles& files, const std::string& pipe) {
+  for (PipeState state : StateSequence(files, pipe))
+    if (state == PipeState::kFailed) return true;
+  return false;
+}
+
+std::vector<CompareColumn> Columns() {
+  return {{"id::text", "toString(id)"}, {"v", "v"}, {"n::text", "toString(n)"}};
+}
+
+class NetworkFault : public EngineTest {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) {
+      if (std::getenv("CI") != nullptr) FAIL() << "the network fault tests need root (iptables)";
+      GTEST_SKIP() << "needs root for iptables";
+    }
+  }
+
+  // A Running pipe of table cut_t with a write load of small transactions.
+  void StartUnderLoad(const std::string& hint) {
+    dbs_ = NewDatabases(hint);
+    pipe_ = PipeName(hint);
+    PgExec(dbs_.pg,
+           "CREATE TABLE cut_t (id bigserial PRIMARY KEY, v text NOT NULL, n int NOT NULL);"
+           "INSERT INTO cut_t (v, n) SELECT 'seed ' || g, g FROM generate_series(1, 1000) g");
+    files_ = WritePipe(dbs_, pipe_, {"public.cut_t"}, "\"sync_interval_seconds\": 0.2");
+    pg2ch_ = StartPg2ch(files_);
+    ASSERT_TRUE(WaitForState(files_, pipe_, PipeState::kRunning, kWait)) << pg2ch_->Output();
+    load_ = std::make_unique<BackgroundWrites>(dbs_.pg, [](int round) {
+      return "BEGIN; INSERT INTO cut_t (v, n) SELECT 'load ' || g, g FROM generate_series(1, 10) "
+             "g; UPDATE cut_t SET n = n + 1, v = v || '+' WHERE id % 53 = " +
+             std::to_string(round % 53) + "; COMMIT";
+    });
+    ASSERT_TRUE(WaitUntil(kWait, [&] { return ChCount(dbs_, "cut_t") > 1500; }))
+        << pg2ch_->Output();
+  }
+
+  // Cuts `port` for `seconds`. With `expect_notice`, pg2ch must report the dead connection as
+  // retrying within `notice_bound` seconds of the cut; returns how long that took.
+  double Cut(int port, double seconds, bool expect_notice, double notice_bound = 60) {
+    auto start = std::chrono::steady_clock::now();
+    auto elapsed = [&] {
+      return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    };
+    double noticed = -1;
+    {
+      NetworkCut cut(port);
+      if (expect_notice) {
+        // Only the catalog (a local file) is read while the cut lasts.
+        EXPECT_TRUE(WaitUntil(notice_bound, [&] { return !Retrying(files_, pipe_).empty(); }))
+            << "pg2ch did not notice the cut within " << notice_bound << " s\n"
+            << pg2ch_->Output();
+        noticed = elapsed();
+        std::printf("[fault] cut of port %d noticed after %.1f s: %s\n", port, noticed,
+                    Retrying(files_, pipe_).c_str());
+      }
+      while (elapsed() < seconds) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    EXPECT_TRUE(CatalogState(files_, pipe_) != PipeState::kFailed) << LastError(files_, pipe_);
+    return noticed;
+  }
+
+  // Stops the load, then ClickHouse must equal PostgreSQL, the pipe Running with no retry
+  // reason left, and never Failed.
+  void ExpectCaughtUp() {
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    load_->Stop();
+    EXPECT_GT(load_->statements(), 0);
+    EXPECT_EQ(WaitForEqual(dbs_, "cut_t", "cut_t", Columns(), "id", kWait), "") << pg2ch_->Output();
+    EXPECT_TRUE(WaitUntil(kWait, [&] { return Retrying(files_, pipe_).empty(); }))
+        << Retrying(files_, pipe_);
+    EXPECT_TRUE(CatalogState(files_, pipe_) == PipeState::kRunning);
+    EXPECT_FALSE(EverFailed(files_, pipe_)) << LastError(files_, pipe_);
+    pg2ch_->Signal(SIGTERM);
+    EXPECT_EQ(pg2ch_->Wait(60), 0) << pg2ch_->Output();
+  }
+
+  TestDatabases dbs_;
+  std::string pipe_;
+  PipeFiles files_;
+  std::unique_ptr<Process> pg2ch_;
+  std::unique_ptr<BackgroundWrites> load_;
+};
+
+// PostgreSQL's side is the same for both engines: run it once, on the first engine of the run.
+TEST_P(NetworkFault, PostgresCutShorterAndLongerThanWalSenderTimeout) {
+  if (engine() != TestEngines().front())
+    GTEST_SKIP() << "runs on " << EngineName(TestEngines().front());
+  // The server ends a silent walsender after wal_sender_timeout: a long cut outlives it (the
+  // slot is free again when pg2ch reconnects), a short one does not.
+  TestDatabases admin = NewDatabases("netcut_admin");
+  PgExec(admin.pg, "ALTER SYSTEM SET wal_sender_timeout = '10s'");
+  PgExec(admin.pg, "SELECT pg_reload_conf()");
+  StartUnderLoad("netcut_pg");
+  int port = dbs_.pg.port;
+  Cut(port, 3, false);
+  ASSERT_TRUE(WaitUntil(kWait, [&] { return load_->statements() > 50; }));
+  double noticed = Cut(port, 45, true);
+  EXPECT_GT(noticed, 0);
+  ExpectCaughtUp();
+  PgExec(admin.pg, "ALTER SYSTEM RESET wal_sender_timeout");
+  PgExec(admin.pg, "SELECT pg_reload_conf()");
+}
+
+TEST_P(NetworkFault, ClickHouseCutUnderLoad) {
+  StartUnderLoad("netcut_ch");
+  int port = PortOf(dbs_.ch.url);
+  Cut(port, 3, false);
+  double noticed = Cut(port, 40, true);
+  EXPECT_GT(noticed, 0);
+  ExpectCaughtUp();
+}
+
+PG2CH_INSTANTIATE_ENGINE_TESTS(NetworkFault);
+
+}  // namespace
+}  // namespace pg2ch::test
