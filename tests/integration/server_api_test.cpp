@@ -416,6 +416,51 @@ TEST_F(ServerApiOnce, AWorkerThatDiesMarksItsPipeFailed) {
   EXPECT_EQ(server.Terminate(), 0);
 }
 
+// A paused pipe's slot keeps WAL; past max_slot_wal_keep_size PostgreSQL invalidates it. The
+// pipe then fails naming the cause (not a generic replication error), and a resync recovers
+// every row, the ones written while it was paused included.
+TEST_F(ServerApiOnce, SlotInvalidatedByMaxSlotWalKeepSizeFailsAndResyncRecovers) {
+  TestDatabases dbs = Dbs("api_lost");
+  CreateTable(dbs, "t", 200);
+  PgExec(dbs.pg, "CREATE TABLE filler (id int, pad text)");
+  ServerProcess server(Dir("lost"));
+  server.Start();
+  std::string id = CreateRunningPipe(server, dbs, "lost", {"t"});
+  ASSERT_FALSE(id.empty());
+  std::string path = "/v1/clickpipes/" + id;
+  ASSERT_EQ(server.Call("PATCH", path + "/state", R"({"command": "stop"})").status, 200);
+  ASSERT_TRUE(server.WaitForState(id, "Paused", 60)) << server.Log();
+
+  PgExec(dbs.pg, "INSERT INTO t (v) VALUES ('while paused')");
+  PgExec(dbs.pg, "ALTER SYSTEM SET max_slot_wal_keep_size = '1MB'");
+  PgExec(dbs.pg, "SELECT pg_reload_conf()");
+  const std::string status =
+      "SELECT wal_status FROM pg_replication_slots WHERE slot_name = 'peerflow_slot_lost'";
+  // Three WAL segments and more beyond the slot's restart point, then a checkpoint removes them.
+  for (int round = 0; round < 4 && PgQuery(dbs.pg, status)[0][0] != "lost"; ++round) {
+    PgExec(dbs.pg,
+           "INSERT INTO filler SELECT g, repeat('x', 1000) FROM generate_series(1, 20000) g");
+    PgExec(dbs.pg, "SELECT pg_switch_wal()");
+    PgExec(dbs.pg, "CHECKPOINT");
+  }
+  PgExec(dbs.pg, "ALTER SYSTEM RESET max_slot_wal_keep_size");
+  PgExec(dbs.pg, "SELECT pg_reload_conf()");
+  ASSERT_EQ(PgQuery(dbs.pg, status)[0][0], "lost");
+
+  ASSERT_EQ(server.Call("PATCH", path + "/state", R"({"command": "start"})").status, 200);
+  ASSERT_TRUE(server.WaitForState(id, "Failed", 60)) << server.Log();
+  std::string reason = server.Call("GET", path).body["lastError"];
+  EXPECT_NE(reason.find("was invalidated (max_slot_wal_keep_size exceeded): resync the pipe"),
+            std::string::npos)
+      << reason;
+
+  ASSERT_EQ(server.Call("PATCH", path + "/state", R"({"command": "resync"})").status, 200);
+  ASSERT_TRUE(server.WaitForState(id, "Running", 120)) << server.Log();
+  PgExec(dbs.pg, "INSERT INTO t (v) VALUES ('after resync')");
+  EXPECT_EQ(WaitForEqual(dbs, "t", "t", Columns(), "id", 60), "") << server.Log();
+  EXPECT_EQ(server.Terminate(), 0);
+}
+
 TEST_F(ServerApiOnce, OpenApiDocumentListsExactlyTheServedRoutes) {
   ServerProcess server(Dir("openapi"));
   server.Start();
