@@ -170,7 +170,7 @@ PipeConfig ParsePipeConfig(const std::string& json_text) {
 
   auto dst = doc.find("destination");
   if (dst == doc.end()) Bad("destination", "is required");
-  CheckKeys(*dst, "destination", {"url", "user", "password", "database"});
+  CheckKeys(*dst, "destination", {"url", "user", "password", "database", "timeout_seconds"});
   c.destination.url = GetString(*dst, "destination.", "url", false, c.destination.url);
   if (c.destination.url.rfind("http://", 0) != 0 && c.destination.url.rfind("https://", 0) != 0)
     Bad("destination.url", "must start with http:// or https://");
@@ -178,6 +178,11 @@ PipeConfig ParsePipeConfig(const std::string& json_text) {
   c.destination.password = GetString(*dst, "destination.", "password", false);
   c.destination.database = GetString(*dst, "destination.", "database", true);
   if (c.destination.database.empty()) Bad("destination.database", "must not be empty");
+  if (auto t = dst->find("timeout_seconds"); t != dst->end()) {
+    if (!t->is_number_integer() || t->get<int64_t>() < 1 || t->get<int64_t>() > 86400)
+      Bad("destination.timeout_seconds", "must be an integer from 1 to 86400");
+    c.destination.timeout_seconds = t->get<int>();
+  }
 
   auto tables = doc.find("tables");
   if (tables == doc.end() || !tables->is_array() || tables->empty())
@@ -277,6 +282,8 @@ std::string PipeConfigToJson(const PipeConfig& c) {
     doc["snapshot_max_parallel_workers"] = c.snapshot_max_parallel_workers;
   if (c.snapshot_num_tables_in_parallel != PipeConfig::kDefaultTablesInParallel)
     doc["snapshot_num_tables_in_parallel"] = c.snapshot_num_tables_in_parallel;
+  if (c.destination.timeout_seconds != ClickHouseEndpoint::kDefaultTimeoutSeconds)
+    doc["destination"]["timeout_seconds"] = c.destination.timeout_seconds;
   if (c.delete_on_merge) doc["delete_on_merge"] = true;
   if (c.native_json) doc["native_json"] = true;
   if (c.pull_batch_bytes != PipeConfig::kDefaultPullBatchBytes)

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <stdexcept>
@@ -28,7 +29,9 @@ void StartChdbFront(const std::string& dir, int http_port, std::atomic<pid_t>& p
                              "18.16 only with PG2CH_TEST_ENGINES=ch18");
   }
   for (const std::string& d : {dir, dir + "/data", dir + "/cwd"}) {
-    if (mkdir(d.c_str(), 0755) != 0) throw std::runtime_error("mkdir " + d + " failed");
+    // Existing after a restart (a fault test): the data stays.
+    if (mkdir(d.c_str(), 0755) != 0 && errno != EEXIST)
+      throw std::runtime_error("mkdir " + d + " failed");
   }
   std::string log = dir + "/server.log";
   SpawnOptions opts{.parent_death_signal = SIGKILL, .cwd = dir + "/cwd", .track = false};

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <fstream>
 #include <stdexcept>
@@ -81,7 +82,8 @@ std::string Logs(const std::string& dir) {
 }  // namespace
 
 void StartClickHouse(const std::string& dir, int http_port, int tcp_port, std::atomic<pid_t>& pid) {
-  if (mkdir(dir.c_str(), 0755) != 0) throw std::runtime_error("mkdir " + dir + " failed");
+  if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
+    throw std::runtime_error("mkdir " + dir + " failed");
   WriteFile(dir + "/config.xml", ConfigXml(dir, http_port, tcp_port));
   WriteFile(dir + "/users.xml", kUsersXml);
   SpawnOptions opts{.parent_death_signal = SIGKILL, .cwd = dir, .track = false};

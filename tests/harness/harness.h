@@ -47,6 +47,14 @@ struct Servers {
 };
 const Servers& GetServers();
 
+// Faults on the run's servers, for the fault tests. Crash and kill return once the server is
+// gone; the starts once it answers again, with its data (PostgreSQL recovers from its WAL).
+void CrashPostgres();                  // SIGQUIT to the postmaster, as `pg_ctl stop -m immediate`
+void StartPostgresAgain();             // same port and data directory
+void KillClickHouse(ChEngine engine);  // SIGKILL
+void StartClickHouseAgain(ChEngine engine);
+void FreezeClickHouse(ChEngine engine, bool frozen);  // SIGSTOP / SIGCONT
+
 struct TestDatabases {
   PostgresEndpoint pg;    // database created empty, credentials filled in
   ClickHouseEndpoint ch;  // database created empty on `engine`

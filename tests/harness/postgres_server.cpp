@@ -77,11 +77,14 @@ void SetPassword(const std::string& socket_conninfo) {
 }  // namespace
 
 void StartPostgres(const std::string& dir, int port, std::atomic<pid_t>& pid) {
-  if (mkdir(dir.c_str(), 0700) != 0) throw std::runtime_error("mkdir " + dir + " failed");
-  ChownToPostgres(dir);
   std::string data = dir + "/data";
-  RunInitdb(dir, data);
-  {
+  // A second start runs the same cluster again (after a crash a fault test caused): it
+  // recovers from its WAL like a production server.
+  bool restart = access((data + "/PG_VERSION").c_str(), F_OK) == 0;
+  if (!restart) {
+    if (mkdir(dir.c_str(), 0700) != 0) throw std::runtime_error("mkdir " + dir + " failed");
+    ChownToPostgres(dir);
+    RunInitdb(dir, data);
     // Root may overwrite it in place; ownership stays with `postgres`.
     std::ofstream hba(data + "/pg_hba.conf", std::ios::trunc);
     hba << kPgHba;
@@ -114,7 +117,7 @@ void StartPostgres(const std::string& dir, int port, std::atomic<pid_t>& pid) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  SetPassword(socket_conninfo);
+  if (!restart) SetPassword(socket_conninfo);
 }
 
 }  // namespace pg2ch::test::internal

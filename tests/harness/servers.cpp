@@ -36,6 +36,7 @@ bool g_keep = false;    // PG2CH_TEST_KEEP=1: leave the work dir for debugging
 char g_work_dir[256] = {};
 std::atomic<pid_t> g_pg_pid{0};
 std::atomic<pid_t> g_ch_pids[2];  // per engine, in TestEngines() order (no repeats: at most 2)
+int g_ch_tcp_ports[2] = {};       // ch18's native port, kept for a restart
 std::atomic<bool> g_stopped{false};
 struct sigaction g_old_actions[NSIG];
 
@@ -186,7 +187,8 @@ void StartServers() {
                    "[harness] ClickHouse 18.16 (ch18): http://127.0.0.1:%d, logs %s/server.log "
                    "and %s/server.err.log\n",
                    http_port, ch_dir.c_str(), ch_dir.c_str());
-      internal::StartClickHouse(ch_dir, http_port, ports[2 + 2 * i], g_ch_pids[i]);
+      g_ch_tcp_ports[i] = ports[2 + 2 * i];
+      internal::StartClickHouse(ch_dir, http_port, g_ch_tcp_ports[i], g_ch_pids[i]);
     } else {
       std::fprintf(stderr,
                    "[harness] ClickHouse 26 (ch26, libchdb %s): http://127.0.0.1:%d, log "
@@ -228,4 +230,53 @@ void InstallCleanupHandlers() {
 }
 
 }  // namespace internal
+
+namespace {
+
+size_t EngineIndex(ChEngine engine) {
+  const auto& engines = TestEngines();
+  for (size_t i = 0; i < engines.size(); ++i)
+    if (engines[i] == engine) return i;
+  throw std::logic_error(std::string("engine ") + EngineName(engine) + " is not in this run");
+}
+
+// Signals a server and waits for it to exit; the pid slot is cleared first, so that a death
+// is not reported as a server that died during the run.
+void KillAndReap(std::atomic<pid_t>& slot, int sig) {
+  pid_t pid = slot.exchange(0);
+  if (pid <= 0) throw std::logic_error("the server is not running");
+  kill(pid, sig);
+  if (internal::WaitPid(pid, 30) == -1) {
+    kill(pid, SIGKILL);
+    internal::WaitPid(pid, 10);
+  }
+}
+
+}  // namespace
+
+void CrashPostgres() { KillAndReap(g_pg_pid, SIGQUIT); }
+
+void StartPostgresAgain() {
+  internal::StartPostgres(g_servers.work_dir + "/pg", g_servers.pg_port, g_pg_pid);
+}
+
+void KillClickHouse(ChEngine engine) { KillAndReap(g_ch_pids[EngineIndex(engine)], SIGKILL); }
+
+void StartClickHouseAgain(ChEngine engine) {
+  size_t i = EngineIndex(engine);
+  std::string url = g_servers.ChUrl(engine);
+  int http_port = std::stoi(url.substr(url.rfind(':') + 1));
+  std::string dir = g_servers.work_dir + "/" + EngineName(engine);
+  if (engine == ChEngine::kCh18)
+    internal::StartClickHouse(dir, http_port, g_ch_tcp_ports[i], g_ch_pids[i]);
+  else
+    internal::StartChdbFront(dir, http_port, g_ch_pids[i]);
+}
+
+void FreezeClickHouse(ChEngine engine, bool frozen) {
+  pid_t pid = g_ch_pids[EngineIndex(engine)].load();
+  if (pid <= 0) throw std::logic_error("the server is not running");
+  kill(pid, frozen ? SIGSTOP : SIGCONT);
+}
+
 }  // namespace pg2ch::test

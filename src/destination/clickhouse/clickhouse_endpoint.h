@@ -10,6 +10,12 @@ struct ClickHouseEndpoint {
   std::string user = "default";
   std::string password;  // never logged or printed
   std::string database;
+  // A request that has not finished after this long fails as retryable: a frozen server (one
+  // that keeps the connection but answers nothing, which no TCP timeout notices) is given up
+  // on. Big inserts and FINAL reads must fit in it. A streamed insert fails when less than one
+  // byte a second moved for twice this long.
+  int timeout_seconds = kDefaultTimeoutSeconds;
+  static constexpr int kDefaultTimeoutSeconds = 300;
 };
 
 }  // namespace pg2ch

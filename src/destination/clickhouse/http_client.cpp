@@ -16,11 +16,7 @@ namespace pg2ch {
 namespace {
 
 constexpr long kConnectTimeoutSeconds = 10;
-// Large inserts and FINAL reads of big tables take a while; a stuck server still ends the wait.
-constexpr long kTotalTimeoutSeconds = 300;
 constexpr size_t kMaxMessageBytes = 2000;
-// Streamed inserts: fail when fewer than 1 byte/s moved for this long (a stuck server or peer).
-constexpr long kStreamStallSeconds = 600;
 constexpr long kStreamUploadBuffer = 512 * 1024;
 // A peer that vanished without a reset (a network cut, a frozen host) is noticed within this
 // bound instead of TCP's ~15 minutes of retransmissions: keepalive probes after 10 s of silence
@@ -135,6 +131,7 @@ struct ClickHouseClient::Impl {
   std::string base_url;                  // ends before the query string; no trailing '?'
   std::string redacted_url;
   std::optional<ServerCaps> caps;
+  long timeout_seconds = ClickHouseEndpoint::kDefaultTimeoutSeconds;
 
   ~Impl() {
     if (headers != nullptr) curl_slist_free_all(headers);
@@ -165,19 +162,20 @@ struct ClickHouseClient::Impl {
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, stream_headers);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT, 0L);
     curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, kStreamStallSeconds);
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, 2L * timeout_seconds);
     struct Restore {  // the handle serves plain requests afterwards
       CURL* curl;
       curl_slist* headers;
+      long timeout_seconds;
       ~Restore() {
         curl_easy_setopt(curl, CURLOPT_READFUNCTION, nullptr);
         curl_easy_setopt(curl, CURLOPT_READDATA, nullptr);
         curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-        curl_easy_setopt(curl, CURLOPT_TIMEOUT, kTotalTimeoutSeconds);
+        curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout_seconds);
         curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 0L);
         curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, 0L);
       }
-    } restore{curl, headers};
+    } restore{curl, headers, timeout_seconds};
     try {
       return Perform(url, what);
     } catch (...) {
@@ -251,7 +249,8 @@ ClickHouseClient::ClickHouseClient(ClickHouseEndpoint endpoint)
   CURL* curl = impl_->curl;
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, impl_->headers);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, kConnectTimeoutSeconds);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, kTotalTimeoutSeconds);
+  impl_->timeout_seconds = endpoint_.timeout_seconds;
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, impl_->timeout_seconds);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(curl, CURLOPT_TCP_KEEPIDLE, kKeepaliveIdleSeconds);

@@ -1,14 +1,20 @@
-// Network cuts without a reset (iptables drops every packet to and from a server's port, as a
-// failed switch or a partition does) between pg2ch and PostgreSQL and between pg2ch and
-// ClickHouse, under a write load: pg2ch notices the dead connection within a bound (TCP
-// keepalives and TCP_USER_TIMEOUT, about 30 s) and says so (`retrying`), stays in Running, and
-// once the network heals ClickHouse ends equal to PostgreSQL. Needs root (iptables).
+// Faults under a write load, each ending with ClickHouse equal to PostgreSQL and the pipe in
+// Running, never Failed:
+// - network cuts without a reset (iptables drops every packet to and from a server's port, as
+//   a failed switch or a partition does) between pg2ch and PostgreSQL and between pg2ch and
+//   ClickHouse: pg2ch notices the dead connection within a bound (TCP keepalives and
+//   TCP_USER_TIMEOUT, about 30 s) and says so (`retrying`) until the network heals;
+// - PostgreSQL crashed (immediate shutdown) and restarted, ClickHouse killed -9 and restarted,
+//   ClickHouse frozen (SIGSTOP) for longer than pg2ch's request timeout.
+// Needs root (iptables).
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "catalog/catalog.h"
 #include "harness/engine_test.h"
@@ -59,23 +65,29 @@ std::vector<CompareColumn> Columns() {
   return {{"id::text", "toString(id)"}, {"v", "v"}, {"n::text", "toString(n)"}};
 }
 
-class NetworkFault : public EngineTest {
+class Fault : public EngineTest {
  protected:
   void SetUp() override {
     if (geteuid() != 0) {
-      if (std::getenv("CI") != nullptr) FAIL() << "the network fault tests need root (iptables)";
+      if (std::getenv("CI") != nullptr) FAIL() << "the fault tests need root (iptables)";
       GTEST_SKIP() << "needs root for iptables";
     }
   }
 
   // A Running pipe of table cut_t with a write load of small transactions.
-  void StartUnderLoad(const std::string& hint) {
+  void StartUnderLoad(const std::string& hint, int ch_timeout_seconds = 0) {
     dbs_ = NewDatabases(hint);
     pipe_ = PipeName(hint);
     PgExec(dbs_.pg,
            "CREATE TABLE cut_t (id bigserial PRIMARY KEY, v text NOT NULL, n int NOT NULL);"
            "INSERT INTO cut_t (v, n) SELECT 'seed ' || g, g FROM generate_series(1, 1000) g");
     files_ = WritePipe(dbs_, pipe_, {"public.cut_t"}, "\"sync_interval_seconds\": 0.2");
+    if (ch_timeout_seconds > 0) {
+      std::ifstream in(files_.pipe);
+      nlohmann::json pipe = nlohmann::json::parse(in);
+      pipe["destination"]["timeout_seconds"] = ch_timeout_seconds;
+      std::ofstream(files_.pipe, std::ios::trunc) << pipe.dump(2);
+    }
     pg2ch_ = StartPg2ch(files_);
     ASSERT_TRUE(WaitForState(files_, pipe_, PipeState::kRunning, kWait)) << pg2ch_->Output();
     load_ = std::make_unique<BackgroundWrites>(dbs_.pg, [](int round) {
@@ -135,7 +147,7 @@ class NetworkFault : public EngineTest {
 };
 
 // PostgreSQL's side is the same for both engines: run it once, on the first engine of the run.
-TEST_P(NetworkFault, PostgresCutShorterAndLongerThanWalSenderTimeout) {
+TEST_P(Fault, PostgresCutShorterAndLongerThanWalSenderTimeout) {
   if (engine() != TestEngines().front())
     GTEST_SKIP() << "runs on " << EngineName(TestEngines().front());
   // The server ends a silent walsender after wal_sender_timeout: a long cut outlives it (the
@@ -154,7 +166,7 @@ TEST_P(NetworkFault, PostgresCutShorterAndLongerThanWalSenderTimeout) {
   PgExec(admin.pg, "SELECT pg_reload_conf()");
 }
 
-TEST_P(NetworkFault, ClickHouseCutUnderLoad) {
+TEST_P(Fault, ClickHouseCutUnderLoad) {
   StartUnderLoad("netcut_ch");
   int port = PortOf(dbs_.ch.url);
   Cut(port, 3, false);
@@ -163,7 +175,49 @@ TEST_P(NetworkFault, ClickHouseCutUnderLoad) {
   ExpectCaughtUp();
 }
 
-PG2CH_INSTANTIATE_ENGINE_TESTS(NetworkFault);
+// PostgreSQL crashes without a shutdown checkpoint and comes back after crash recovery: every
+// connection pg2ch had is gone, the slot's position is the one it last flushed.
+TEST_P(Fault, PostgresCrashAndRestart) {
+  if (engine() != TestEngines().front())
+    GTEST_SKIP() << "runs on " << EngineName(TestEngines().front());
+  StartUnderLoad("crash_pg");
+  CrashPostgres();
+  EXPECT_TRUE(WaitUntil(kWait, [&] { return !Retrying(files_, pipe_).empty(); }))
+      << pg2ch_->Output();
+  std::printf("[fault] PostgreSQL down: %s\n", Retrying(files_, pipe_).c_str());
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  StartPostgresAgain();
+  ExpectCaughtUp();
+}
+
+TEST_P(Fault, ClickHouseKilledAndRestarted) {
+  StartUnderLoad("crash_ch");
+  KillClickHouse(engine());
+  EXPECT_TRUE(WaitUntil(kWait, [&] { return !Retrying(files_, pipe_).empty(); }))
+      << pg2ch_->Output();
+  std::printf("[fault] ClickHouse down: %s\n", Retrying(files_, pipe_).c_str());
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  StartClickHouseAgain(engine());
+  ExpectCaughtUp();
+}
+
+// A frozen server keeps its connections and the kernel still acknowledges what is sent, so no
+// TCP timeout fires: the request timeout (destination.timeout_seconds, 10 s here) does.
+TEST_P(Fault, ClickHouseFrozenLongerThanTheRequestTimeout) {
+  StartUnderLoad("freeze_ch", 10);
+  auto start = std::chrono::steady_clock::now();
+  FreezeClickHouse(engine(), true);
+  bool noticed = WaitUntil(60, [&] { return !Retrying(files_, pipe_).empty(); });
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("[fault] frozen ClickHouse noticed after %.1f s: %s\n", took,
+              Retrying(files_, pipe_).c_str());
+  std::this_thread::sleep_for(std::chrono::seconds(5));
+  FreezeClickHouse(engine(), false);
+  EXPECT_TRUE(noticed) << pg2ch_->Output();
+  ExpectCaughtUp();
+}
+
+PG2CH_INSTANTIATE_ENGINE_TESTS(Fault);
 
 }  // namespace
 }  // namespace pg2ch::test
