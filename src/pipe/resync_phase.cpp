@@ -3,7 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/error.h"
-#include "common/sql_quote.h"
+#include "destination/clickhouse/twin_tables.h"
 #include "pipe/excluded_columns.h"
 #include "pipe/source_table_json.h"
 #include "source/postgres/replication_setup.h"
@@ -14,19 +14,6 @@ namespace {
 
 constexpr const char* kResyncFlag = "resync";
 constexpr const char* kPreparedFlag = "resync_prepared";
-
-std::string Qualified(const std::string& db, const std::string& table) {
-  return ChIdent(db) + "." + ChIdent(table);
-}
-
-bool TableExists(ClickHouseClient& ch, const std::string& db, const std::string& table) {
-  return ch.Query("SELECT count() FROM system.tables WHERE database = " + ChLiteral(db) +
-                  " AND name = " + ChLiteral(table)) != "0\n";
-}
-
-uint64_t Count(ClickHouseClient& ch, const std::string& qualified, const std::string& where = "") {
-  return std::stoull(ch.Query("SELECT count() FROM " + qualified + where));
-}
 
 }  // namespace
 
@@ -70,7 +57,7 @@ void PrepareResync(PipeContext& ctx) {
   ctx.catalog.ResetTablesSnapshot(ctx.pipe_id);
   ClickHouseClient ch(cfg.destination);
   std::vector<DestinationTable> targets = ResyncTargets(ctx.tables);
-  for (const auto& t : targets) ch.Query("DROP TABLE IF EXISTS " + Qualified(t.database, t.table));
+  for (const auto& t : targets) DropTableIfExists(ch, t.database, t.table);
   ClickHouseSink(ch, targets).EnsureTables();
   ctx.catalog.SetProperty(ctx.pipe_id, kPreparedFlag, "1");
   spdlog::info("pipe {}: resync prepared: old slot dropped, {} _resync tables created", cfg.name,
@@ -82,26 +69,8 @@ void SwapResyncTables(PipeContext& ctx) {
   ClickHouseClient ch(cfg.destination);
   Lsn v = ctx.Record().snapshot_lsn;  // every row of the new load carries at least this version
   for (const auto& t : ctx.tables) {
-    std::string twin = t.table + kResyncSuffix;
-    std::string old = t.table + "_resync_old";
-    std::string original_q = Qualified(t.database, t.table), twin_q = Qualified(t.database, twin);
-    if (!TableExists(ch, t.database, twin)) {  // renamed already (servers without EXCHANGE)
-      ch.Query("DROP TABLE IF EXISTS " + Qualified(t.database, old));
-      continue;
-    }
-    if (ch.Caps().exchange_tables) {
-      // After an exchange the twin holds the old rows, all older than v: then it is done. (An
-      // empty new load is told apart by the original being empty too.)
-      bool swapped = Count(ch, twin_q, " WHERE _peerdb_version >= " + std::to_string(v)) == 0 &&
-                     (Count(ch, twin_q) > 0 || Count(ch, original_q) == 0);
-      if (!swapped) ch.Query("EXCHANGE TABLES " + twin_q + " AND " + original_q);
-      ch.Query("DROP TABLE " + twin_q);
-    } else {
-      ch.Query("RENAME TABLE " + original_q + " TO " + Qualified(t.database, old) + ", " + twin_q +
-               " TO " + original_q);
-      ch.Query("DROP TABLE " + Qualified(t.database, old));
-    }
-    spdlog::info("pipe {}: resync swapped {}", cfg.name, t.table);
+    if (SwapInTwin(ch, t.database, t.table, t.table + kResyncSuffix, v))
+      spdlog::info("pipe {}: resync swapped {}", cfg.name, t.table);
   }
   ctx.catalog.SetProperty(ctx.pipe_id, kResyncFlag, "0");
   ctx.catalog.SetProperty(ctx.pipe_id, kPreparedFlag, "0");

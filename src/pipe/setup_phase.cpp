@@ -3,7 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/error.h"
-#include "common/sql_quote.h"
+#include "destination/clickhouse/twin_tables.h"
 #include "pipe/destination_table_for.h"
 #include "pipe/excluded_columns.h"
 #include "pipe/pipe_context.h"
@@ -57,7 +57,7 @@ std::optional<PipeState> RunSetup(PipeContext& ctx) {
   spdlog::info("pipe {}: ClickHouse {} at {}", cfg.name, ch.Caps().version, cfg.destination.url);
   // Type mapping happens here: an unsupported column type fails Setup before anything is written.
   ClickHouseSink sink(ch, tables);
-  ch.Query("CREATE DATABASE IF NOT EXISTS " + ChIdent(cfg.destination.database));
+  EnsureDatabase(ch, cfg.destination.database);
   sink.EnsureTables();
 
   for (size_t i = 0; i < tables.size(); ++i)

@@ -3,7 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/error.h"
-#include "common/sql_quote.h"
+#include "destination/clickhouse/twin_tables.h"
 #include "pipe/destination_table_for.h"
 #include "pipe/excluded_columns.h"
 #include "pipe/source_table_json.h"
@@ -55,7 +55,7 @@ bool AddTables(PipeContext& ctx, PgConnection& pg, const std::vector<TableMappin
   bool owned = PublicationOwned(ctx.catalog, ctx.pipe_id);
   ClickHouseClient ch(cfg.destination);
   ClickHouseSink sink(ch, tables);  // maps every type first: nothing changes if one is unsupported
-  ch.Query("CREATE DATABASE IF NOT EXISTS " + ChIdent(cfg.destination.database));
+  EnsureDatabase(ch, cfg.destination.database);
   sink.EnsureTables();
   // Set before any table is recorded: a crash in between must still lead to the load.
   if (load) ctx.catalog.SetProperty(ctx.pipe_id, kLoadingProperty, "1");
