@@ -11,6 +11,7 @@
 #include "destination/clickhouse/clickhouse_sink.h"
 #include "pipe/pipe_config.h"
 #include "pipe/pipe_metrics.h"
+#include "pipe/pipe_substates.h"
 
 namespace pg2ch {
 
@@ -28,17 +29,6 @@ struct PipeContext {
 
   PipeRecord Record() { return *catalog.FindPipe(config.name); }
 };
-
-// Whether pg2ch created the pipe's publication (Setup records it): only then does it change the
-// publication's tables, or drop it with the pipe.
-bool PublicationOwned(Catalog& catalog, int64_t pipe_id);
-
-// Why the pipe is retrying in its state (a retryable error, shown by the API, CLI and metrics),
-// "" while it makes progress. Set by the runner on each retryable error, cleared by a transition
-// or by CDC's first durable batch after it.
-std::string RetryingReason(Catalog& catalog, int64_t pipe_id);
-void SetRetryingReason(Catalog& catalog, int64_t pipe_id, const std::string& reason);
-void RecordPublicationOwned(Catalog& catalog, int64_t pipe_id);
 
 // Each phase runs until its work is done (and returns the next state) or a stop is requested
 // (returns std::nullopt); errors are thrown as PipeError and handled by the runner.

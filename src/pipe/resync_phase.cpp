@@ -10,20 +10,12 @@
 #include "source/postgres/schema_reader.h"
 
 namespace pg2ch {
-namespace {
-
-constexpr const char* kResyncFlag = "resync";
-constexpr const char* kPreparedFlag = "resync_prepared";
-
-}  // namespace
-
 bool ResyncRequested(PipeContext& ctx) {
-  return ctx.catalog.GetProperty(ctx.pipe_id, kResyncFlag) == "1";
+  return GetResyncStep(ctx.catalog, ctx.pipe_id) != ResyncStep::kNone;
 }
 
 void RequestResync(Catalog& catalog, int64_t pipe_id) {
-  catalog.SetProperty(pipe_id, kPreparedFlag, "0");
-  catalog.SetProperty(pipe_id, kResyncFlag, "1");
+  SetResyncStep(catalog, pipe_id, ResyncStep::kRequested);
 }
 
 std::vector<DestinationTable> ResyncTargets(const std::vector<DestinationTable>& tables) {
@@ -33,7 +25,7 @@ std::vector<DestinationTable> ResyncTargets(const std::vector<DestinationTable>&
 }
 
 void PrepareResync(PipeContext& ctx) {
-  if (ctx.catalog.GetProperty(ctx.pipe_id, kPreparedFlag) == "1") return;
+  if (GetResyncStep(ctx.catalog, ctx.pipe_id) == ResyncStep::kPrepared) return;
   const PipeConfig& cfg = ctx.config;
   {
     auto pg = PgConnection::Connect(cfg.source, false);
@@ -59,7 +51,7 @@ void PrepareResync(PipeContext& ctx) {
   std::vector<DestinationTable> targets = ResyncTargets(ctx.tables);
   for (const auto& t : targets) DropTableIfExists(ch, t.database, t.table);
   ClickHouseSink(ch, targets).EnsureTables();
-  ctx.catalog.SetProperty(ctx.pipe_id, kPreparedFlag, "1");
+  SetResyncStep(ctx.catalog, ctx.pipe_id, ResyncStep::kPrepared);
   spdlog::info("pipe {}: resync prepared: old slot dropped, {} _resync tables created", cfg.name,
                targets.size());
 }
@@ -72,8 +64,7 @@ void SwapResyncTables(PipeContext& ctx) {
     if (SwapInTwin(ch, t.database, t.table, t.table + kResyncSuffix, v))
       spdlog::info("pipe {}: resync swapped {}", cfg.name, t.table);
   }
-  ctx.catalog.SetProperty(ctx.pipe_id, kResyncFlag, "0");
-  ctx.catalog.SetProperty(ctx.pipe_id, kPreparedFlag, "0");
+  SetResyncStep(ctx.catalog, ctx.pipe_id, ResyncStep::kNone);
 }
 
 }  // namespace pg2ch

@@ -14,22 +14,6 @@
 
 namespace pg2ch {
 
-bool PublicationOwned(Catalog& catalog, int64_t pipe_id) {
-  return catalog.GetProperty(pipe_id, "publication_owned") == "1";
-}
-
-std::string RetryingReason(Catalog& catalog, int64_t pipe_id) {
-  return catalog.GetProperty(pipe_id, "retrying").value_or("");
-}
-
-void SetRetryingReason(Catalog& catalog, int64_t pipe_id, const std::string& reason) {
-  if (RetryingReason(catalog, pipe_id) != reason) catalog.SetProperty(pipe_id, "retrying", reason);
-}
-
-void RecordPublicationOwned(Catalog& catalog, int64_t pipe_id) {
-  catalog.SetProperty(pipe_id, "publication_owned", "1");
-}
-
 std::optional<PipeState> RunSetup(PipeContext& ctx) {
   const PipeConfig& cfg = ctx.config;
   auto pg = PgConnection::Connect(cfg.source, false);

@@ -13,8 +13,6 @@
 namespace pg2ch {
 namespace {
 
-constexpr const char* kLoadingProperty = "loading_added_tables";
-
 bool SameSource(const TableMapping& m, const TableRecord& t) {
   return m.source_schema == t.source_schema && m.source_table == t.source_table;
 }
@@ -58,7 +56,7 @@ bool AddTables(PipeContext& ctx, PgConnection& pg, const std::vector<TableMappin
   EnsureDatabase(ch, cfg.destination.database);
   sink.EnsureTables();
   // Set before any table is recorded: a crash in between must still lead to the load.
-  if (load) ctx.catalog.SetProperty(ctx.pipe_id, kLoadingProperty, "1");
+  if (load) SetLoadingAddedTables(ctx.catalog, ctx.pipe_id, true);
   for (size_t i = 0; i < tables.size(); ++i) {
     const SourceTable& source = tables[i].source;
     // The load writes every row; leftovers (a table removed and added again) would outlive their
@@ -104,12 +102,10 @@ std::optional<PipeState> RunModify(PipeContext& ctx) {
   return LoadingAddedTables(ctx) ? PipeState::kSnapshot : PipeState::kRunning;
 }
 
-bool LoadingAddedTables(PipeContext& ctx) {
-  return ctx.catalog.GetProperty(ctx.pipe_id, kLoadingProperty) == "1";
-}
+bool LoadingAddedTables(PipeContext& ctx) { return LoadingAddedTables(ctx.catalog, ctx.pipe_id); }
 
 void FinishLoadingAddedTables(PipeContext& ctx) {
-  ctx.catalog.SetProperty(ctx.pipe_id, kLoadingProperty, "0");
+  SetLoadingAddedTables(ctx.catalog, ctx.pipe_id, false);
 }
 
 }  // namespace pg2ch
