@@ -2,7 +2,7 @@
 # Soak: SOAK_MINUTES (default 30) of a write load through one snapshot_and_cdc pipe while faults
 # hit it at random moments, then every table compared. On fresh local servers (PostgreSQL 15,
 # ClickHouse 18.16, scripts/local-servers.sh):
-#   tables  soak_k (keyed: inserts, updates, deletes), soak_full (no key, REPLICA IDENTITY FULL,
+#   tables  soak_k (keyed: inserts, updates and deletes of recent rows), soak_full (no key, REPLICA IDENTITY FULL,
 #           duplicate rows: inserts, updates and deletes of one copy) and soak_log (no key, no
 #           identity: append-only); every 25th transaction inserts 15,000 rows, past the pipe's
 #           spill threshold (10,000).
@@ -88,8 +88,10 @@ while true; do
   if [ \$((i % 25)) = 0 ]; then big=15000; else big=5; fi
   "\${@}" -c "BEGIN;
     INSERT INTO soak_k (v, n) SELECT 'w\$i-' || g, g FROM generate_series(1, \$big) g;
-    UPDATE soak_k SET n = n + 1, v = v || '+' WHERE id % 211 = \$((i % 211));
-    DELETE FROM soak_k WHERE id IN (SELECT id FROM soak_k WHERE id % 97 = \$((i % 97)) LIMIT 3);
+    UPDATE soak_k SET n = n + 1, v = v || '+' WHERE id % 211 = \$((i % 211))
+      AND id > (SELECT max(id) - 20000 FROM soak_k);
+    DELETE FROM soak_k WHERE id IN (SELECT id FROM soak_k WHERE id % 97 = \$((i % 97))
+      AND id > (SELECT max(id) - 20000 FROM soak_k) LIMIT 3);
     INSERT INTO soak_full SELECT 'dup ' || (g % 500), \$((i % 7)) FROM generate_series(1, 4) g;
     DELETE FROM soak_full WHERE ctid IN (SELECT ctid FROM soak_full WHERE v = 'dup \$((i % 500))' LIMIT 1);
     UPDATE soak_full SET n = n + 10 WHERE ctid IN (SELECT ctid FROM soak_full WHERE v = 'dup \$(((i + 7) % 500))' LIMIT 1);
