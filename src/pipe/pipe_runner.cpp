@@ -90,7 +90,16 @@ PipeState PipeRunner::Run() {
   int attempt = 0;
   Lsn checkpoint_at_error = ctx.Record().checkpoint_lsn;
   while (!stop_.load()) {
-    PipeState state = ctx.Record().state;
+    PipeState state;
+    try {
+      state = ctx.Record().state;
+    } catch (const PipeError& e) {
+      if (!e.retryable()) throw;
+      // The catalog busy or its disk full: reading the state again is all there is to do.
+      spdlog::warn("pipe {}: {} (retrying in 1000 ms)", config_.name, e.what());
+      SleepUnlessStopped(stop_, std::chrono::milliseconds(1000));
+      continue;
+    }
     try {
       if (ctx.tables.empty() && state != PipeState::kProvisioning && state != PipeState::kSetup) {
         for (const auto& t : catalog_.Tables(ctx.pipe_id))
@@ -165,7 +174,12 @@ PipeState PipeRunner::Run() {
     } catch (const PipeError& e) {
       // Back-off restarts after healthy progress: a pipe that ran for hours waits little after
       // its next brief outage.
-      Lsn checkpoint = ctx.Record().checkpoint_lsn;
+      Lsn checkpoint = checkpoint_at_error;
+      try {
+        checkpoint = ctx.Record().checkpoint_lsn;
+      } catch (const PipeError&) {
+        // Unreadable now (the catalog busy): counted as no progress.
+      }
       if (checkpoint != checkpoint_at_error) attempt = 0;
       checkpoint_at_error = checkpoint;
       ++attempt;
@@ -178,7 +192,13 @@ PipeState PipeRunner::Run() {
       }
       auto backoff = std::chrono::milliseconds(std::min(30000, 500 << std::min(attempt, 6)));
       spdlog::warn("pipe {}: {} (retrying in {} ms)", config_.name, e.what(), backoff.count());
-      SetRetryingReason(catalog_, ctx.pipe_id, e.what());
+      try {
+        SetRetryingReason(catalog_, ctx.pipe_id, e.what());
+      } catch (const PipeError& record) {
+        // The catalog's disk may be the very thing that is full: the retry goes on regardless,
+        // the reason stays in the log.
+        spdlog::warn("pipe {}: could not record the retry reason: {}", config_.name, record.what());
+      }
       SleepUnlessStopped(stop_, backoff);
     } catch (const std::exception& e) {
       // Not classified where it was raised (a bug or a library surprise): do not guess, stop.
