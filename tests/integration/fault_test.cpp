@@ -50,17 +50,6 @@ class NetworkCut {
 
 int PortOf(const std::string& url) { return std::stoi(url.substr(url.rfind(':') + 1)); }
 
-std::string Retrying(const PipeFiles& files, const std::string& pipe) {
-  Catalog catalog(files.catalog);
-  return RetryingReason(catalog, catalog.FindPipe(pipe)->id);
-}
-
-bool EverFailed(const PipeFiles& files, const std::string& pipe) {
-  for (PipeState state : StateSequence(files, pipe))
-    if (state == PipeState::kFailed) return true;
-  return false;
-}
-
 std::vector<CompareColumn> Columns() {
   return {{"id::text", "toString(id)"}, {"v", "v"}, {"n::text", "toString(n)"}};
 }

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "catalog/catalog.h"
+#include "pipe/pipe_substates.h"
 #include "source/postgres/pg_connection.h"
 
 namespace pg2ch::test {
@@ -276,6 +277,17 @@ BackgroundWrites::BackgroundWrites(const PostgresEndpoint& pg,
 void BackgroundWrites::Stop() {
   stop_ = true;
   if (thread_.joinable()) thread_.join();
+}
+
+std::string Retrying(const PipeFiles& files, const std::string& pipe) {
+  Catalog catalog(files.catalog);
+  return RetryingReason(catalog, catalog.FindPipe(pipe)->id);
+}
+
+bool EverFailed(const PipeFiles& files, const std::string& pipe) {
+  for (PipeState state : StateSequence(files, pipe))
+    if (state == PipeState::kFailed) return true;
+  return false;
 }
 
 int64_t PgCount(const TestDatabases& dbs, const std::string& table) {

@@ -36,6 +36,10 @@ std::vector<PipeState> StateSequence(const PipeFiles& files, const std::string& 
 std::string LastError(const PipeFiles& files, const std::string& pipe);
 bool WaitForState(const PipeFiles& files, const std::string& pipe, PipeState state,
                   double timeout_seconds);
+// Why the pipe is retrying in its state, per the catalog ("" while it makes progress).
+std::string Retrying(const PipeFiles& files, const std::string& pipe);
+// Whether the pipe's state history holds Failed.
+bool EverFailed(const PipeFiles& files, const std::string& pipe);
 
 // One column in the comparison: the expression on each side that yields comparable text, and
 // the canonical form both texts are brought to first. Each canonical form only drops spelling

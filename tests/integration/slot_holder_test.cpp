@@ -29,11 +29,6 @@ class SlotHolder : public EngineTest {
                                                std::vector<std::string>{"peerflow_pub_" + pipe}, 0);
   }
 
-  std::string Retrying(const PipeFiles& files, const std::string& pipe) {
-    Catalog catalog(files.catalog);
-    return RetryingReason(catalog, catalog.FindPipe(pipe)->id);
-  }
-
   // A pipe of table t that ran until Running and stopped: its slot is free, its files kept.
   PipeFiles RanOnce(const TestDatabases& dbs, const std::string& pipe, int stale_seconds) {
     PgExec(dbs.pg, "CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'a')");
