@@ -18,6 +18,7 @@
 
 #include "catalog/catalog.h"
 #include "harness/engine_test.h"
+#include "harness/network_cut.h"
 #include "pipe/pipe_context.h"
 #include "pipe_test_support.h"
 
@@ -25,28 +26,6 @@ namespace pg2ch::test {
 namespace {
 
 constexpr double kWait = 120;
-
-// Drops the loopback packets of one TCP port both ways while alive.
-class NetworkCut {
- public:
-  explicit NetworkCut(int port) : port_(port) { Rules("-A"); }
-  ~NetworkCut() { Heal(); }
-  void Heal() {
-    if (active_) Rules("-D");
-    active_ = false;
-  }
-
- private:
-  void Rules(const char* action) {
-    for (const char* side : {"--dport", "--sport"}) {
-      std::string command = std::string("iptables -w ") + action + " INPUT -i lo -p tcp " + side +
-                            " " + std::to_string(port_) + " -j DROP";
-      if (std::system(command.c_str()) != 0) throw std::runtime_error("failed: " + command);
-    }
-  }
-  int port_;
-  bool active_ = true;
-};
 
 int PortOf(const std::string& url) { return std::stoi(url.substr(url.rfind(':') + 1)); }
 
@@ -153,6 +132,51 @@ TEST_P(Fault, PostgresCutShorterAndLongerThanWalSenderTimeout) {
   ExpectCaughtUp();
   PgExec(admin.pg, "ALTER SYSTEM RESET wal_sender_timeout");
   PgExec(admin.pg, "SELECT pg_reload_conf()");
+}
+
+// Rows of the pipe's tables copied so far, per the catalog (whole partitions only).
+int64_t RowsCopied(const PipeFiles& files, const std::string& pipe) {
+  Catalog catalog(files.catalog);
+  auto record = catalog.FindPipe(pipe);
+  int64_t rows = 0;
+  if (record)
+    for (const TableRecord& t : catalog.Tables(record->id)) rows += t.rows_copied;
+  return rows;
+}
+
+// The cut comes while the initial load copies (its exported snapshot, the copying session and the
+// slot's connection all die): the load resumes with the partitions it recorded as copied, CDC
+// replays what changed meanwhile, and the table ends equal.
+TEST_P(Fault, PostgresCutDuringTheInitialLoad) {
+  if (engine() != TestEngines().front())
+    GTEST_SKIP() << "runs on " << EngineName(TestEngines().front());
+  dbs_ = NewDatabases("netcut_load");
+  pipe_ = PipeName("netcut_load");
+  constexpr int kRows = 600000;
+  PgExec(dbs_.pg,
+         "CREATE TABLE cut_t (id bigserial PRIMARY KEY, v text NOT NULL, n int NOT NULL);"
+         "INSERT INTO cut_t (v, n) SELECT 'seed ' || g, g FROM generate_series(1, " +
+             std::to_string(kRows) + ") g; ANALYZE cut_t");
+  // One worker, small partitions: the load lasts a while and records its progress often.
+  files_ = WritePipe(dbs_, pipe_, {"public.cut_t"},
+                     "\"sync_interval_seconds\": 0.2, \"snapshot_num_rows_per_partition\": 20000, "
+                     "\"snapshot_max_parallel_workers\": 1");
+  pg2ch_ = StartPg2ch(files_);
+  load_ = std::make_unique<BackgroundWrites>(dbs_.pg, [](int round) {
+    return "BEGIN; INSERT INTO cut_t (v, n) VALUES ('during', " + std::to_string(round) +
+           "); UPDATE cut_t SET n = n + 1, v = v || '+' WHERE id = " +
+           std::to_string(1 + (round * 7919) % kRows) + "; COMMIT";
+  });
+  ASSERT_TRUE(WaitUntil(kWait, [&] { return RowsCopied(files_, pipe_) > 0; })) << pg2ch_->Output();
+  ASSERT_EQ(CatalogState(files_, pipe_), PipeState::kSnapshot)
+      << "the load was over before the cut: give it more rows";
+  const int64_t copied_before = RowsCopied(files_, pipe_);
+  double noticed = Cut(dbs_.pg.port, 40, true);
+  EXPECT_GT(noticed, 0);
+  ASSERT_TRUE(WaitForState(files_, pipe_, PipeState::kRunning, kWait)) << pg2ch_->Output();
+  std::printf("[fault] load cut after %lld of %d rows copied\n",
+              static_cast<long long>(copied_before), kRows);
+  ExpectCaughtUp();
 }
 
 TEST_P(Fault, ClickHouseCutUnderLoad) {

@@ -1,6 +1,12 @@
 #include "source/postgres/pg_connection.h"
 
+#include <poll.h>
+
+#include <cerrno>
+#include <chrono>
+
 #include "common/error.h"
+#include "source/postgres/connect_error.h"
 
 namespace pg2ch {
 namespace {
@@ -8,19 +14,6 @@ namespace {
 constexpr const char* kSessionOptions =
     "-c DateStyle=ISO -c TimeZone=UTC -c IntervalStyle=iso_8601 -c extra_float_digits=3 "
     "-c bytea_output=hex -c standard_conforming_strings=on";
-
-bool Contains(const std::string& haystack, const char* needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
-// libpq reports connect failures only as text; these mean retrying cannot help.
-bool IsPermanentConnectFailure(const std::string& message) {
-  return Contains(message, "password authentication failed") ||
-         Contains(message, "no password supplied") || Contains(message, "pg_hba.conf") ||
-         (Contains(message, "database \"") && Contains(message, "does not exist")) ||
-         (Contains(message, "role \"") && Contains(message, "does not exist")) ||
-         Contains(message, "permission denied");
-}
 
 std::string Trimmed(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
@@ -33,11 +26,35 @@ std::string Trimmed(std::string s) {
   // 08: connection exception, 57: operator intervention (shutdown, cancel), 53: insufficient
   // resources, 40001/40P01: serialization failure / deadlock, 55P03: lock not available (a lock
   // timeout: the holder lets go). Everything else will fail again.
-  std::string cls = sqlstate.substr(0, 2);
-  bool retryable = cls == "08" || cls == "57" || cls == "53" || sqlstate == "40001" ||
-                   sqlstate == "40P01" || sqlstate == "55P03" || sqlstate.empty();
-  throw PipeError(retryable ? ErrorKind::kRetryable : ErrorKind::kFatal, message);
+  throw PipeError(SqlStateKind(sqlstate), message);
 }
+
+namespace {
+
+constexpr int kConnectTimeoutMs = 10000;
+
+// Drives an asynchronous connect to its end (PQconnectPoll's protocol); false on timeout. The
+// asynchronous form lets the attempt run with VERBOSE errors, which carry the SQLSTATE.
+bool FinishConnect(PGconn* conn) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kConnectTimeoutMs);
+  PostgresPollingStatusType status = PGRES_POLLING_WRITING;
+  while (status != PGRES_POLLING_OK && status != PGRES_POLLING_FAILED) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    deadline - std::chrono::steady_clock::now())
+                    .count();
+    if (left <= 0) return false;
+    // poll, not select: FD_SET is undefined for descriptors >= 1024.
+    pollfd fd{PQsocket(conn),
+              static_cast<short>(status == PGRES_POLLING_READING ? POLLIN : POLLOUT), 0};
+    int ready = poll(&fd, 1, static_cast<int>(left));
+    if (ready < 0 && errno != EINTR) return false;
+    if (ready <= 0) continue;
+    status = PQconnectPoll(conn);
+  }
+  return true;
+}
+
+}  // namespace
 
 std::unique_ptr<PgConnection> PgConnection::Connect(const PostgresEndpoint& e, bool replication) {
   std::string port = std::to_string(e.port);
@@ -79,16 +96,23 @@ std::unique_ptr<PgConnection> PgConnection::Connect(const PostgresEndpoint& e, b
   }
   keys.push_back(nullptr);
   values.push_back(nullptr);
-  PGconn* conn = PQconnectdbParams(keys.data(), values.data(), 0);
+  PGconn* conn = PQconnectStartParams(keys.data(), values.data(), 0);
   if (!conn) ThrowRetryable("PostgreSQL: out of memory while connecting");
-  if (PQstatus(conn) != CONNECTION_OK) {
-    std::string message = Trimmed(PQerrorMessage(conn));
+  PQsetErrorVerbosity(conn, PQERRORS_VERBOSE);
+  bool finished = PQstatus(conn) != CONNECTION_BAD && FinishConnect(conn);
+  if (!finished || PQstatus(conn) != CONNECTION_OK) {
+    std::string message =
+        finished || PQstatus(conn) == CONNECTION_BAD
+            ? WithoutLocation(PQerrorMessage(conn))
+            : "no answer within " + std::to_string(kConnectTimeoutMs / 1000) + " s";
+    ErrorKind kind = ClassifyConnectFailure(PQerrorMessage(conn), PQconnectionNeedsPassword(conn));
+    if (!finished) kind = ErrorKind::kRetryable;
     PQfinish(conn);
     std::string where = "PostgreSQL at " + e.host + ":" + port + " (database \"" + e.database +
                         "\", user \"" + e.user + "\"): ";
-    throw PipeError(IsPermanentConnectFailure(message) ? ErrorKind::kFatal : ErrorKind::kRetryable,
-                    where + message);
+    throw PipeError(kind, where + message);
   }
+  PQsetErrorVerbosity(conn, PQERRORS_DEFAULT);  // statements' errors read as users know them
   return std::unique_ptr<PgConnection>(new PgConnection(conn));
 }
 
