@@ -8,8 +8,6 @@
 #include "core/change_spill.h"
 #include "pipe/added_table_loader.h"
 #include "pipe/cdc_schema_change.h"
-#include "source/postgres/pgoutput_decoder.h"
-#include "source/postgres/replication_setup.h"
 
 namespace pg2ch {
 namespace {
@@ -43,31 +41,22 @@ Transaction PartOf(const Transaction& txn) {
   return part;
 }
 
-std::vector<SourceTable> Sources(const PipeContext& ctx) {
-  std::vector<SourceTable> sources;
-  for (const auto& t : ctx.tables) sources.push_back(t.source);
-  return sources;
-}
-
 }  // namespace
 
 CdcLoop::CdcLoop(PipeContext& ctx, AddedTableLoader* loader)
     : ctx_(ctx),
       cfg_(ctx.config),
       loader_(loader),
-      ch_(cfg_.destination),
-      sink_(ch_, ctx.tables),
+      destination_(ctx.Ports().OpenChangeDestination(ctx)),
       spill_dir_(FreshSpillDirectory(ctx)),
-      assembler_(Sources(ctx), {static_cast<size_t>(cfg_.spill_threshold_changes),
-                                [dir = spill_dir_] { return ChangeSpill::Create(dir); }}),
       durable_(ctx.Record().checkpoint_lsn),
-      stream_(PgConnection::Connect(cfg_.source, true), cfg_.slot,
-              StreamPublications(cfg_.publication, PublicationOwned(ctx.catalog, ctx.pipe_id),
-                                 Sources(ctx)),
-              durable_),
+      source_(
+          ctx.Ports().OpenChangeSource(ctx, durable_,
+                                       {static_cast<size_t>(cfg_.spill_threshold_changes),
+                                        [dir = spill_dir_] { return ChangeSpill::Create(dir); }})),
       interval_(std::chrono::duration_cast<Clock::duration>(
           std::chrono::duration<double>(cfg_.sync_interval_seconds))),
-      applier_([this](std::span<Transaction> b) { sink_.ApplyTransactions(b); }) {
+      applier_([this](std::span<Transaction> b) { destination_->ApplyTransactions(b); }) {
   spdlog::info("pipe {}: CDC from {}", cfg_.name, FormatLsn(durable_));
 }
 
@@ -112,7 +101,7 @@ void CdcLoop::AdvanceCheckpoint(Lsn end) {
 }
 
 void CdcLoop::SendStatus() {
-  stream_.SendStatus(durable_);
+  source_->Confirm(durable_);
   last_status_ = Clock::now();
 }
 
@@ -248,7 +237,8 @@ bool CdcLoop::OnTransaction(AssembledTransaction& done) {
     if (!held_.empty() && !ReleaseHeld()) return false;
     Flush(true);
   }
-  for (const SchemaChange& change : txn.schema_changes) ApplySchemaChange(ctx_, sink_, change);
+  for (const SchemaChange& change : txn.schema_changes)
+    ApplySchemaChange(ctx_, *source_, *destination_, change);
   if (done.spill) {
     if (!ApplySpilled(txn, *done.spill)) return false;
   } else {
@@ -269,12 +259,12 @@ bool CdcLoop::OnTransaction(AssembledTransaction& done) {
   return true;
 }
 
-void CdcLoop::OnKeepalive(const PrimaryKeepalive& keepalive) {
+void CdcLoop::OnKeepalive(const SourceKeepalive& keepalive) {
   if (ctx_.metrics) ctx_.metrics->received_lsn = keepalive.wal_end;
   // The keepalive's position is what the server has sent so far; with nothing open or pending
   // here, every commit before it is durable, so an idle pipe can confirm it and the slot stops
   // holding WAL written by other databases and tables.
-  if (pending_.transactions.empty() && !assembler_.in_transaction())
+  if (pending_.transactions.empty() && !source_->InTransaction())
     idle_lsn_ = std::max(idle_lsn_, keepalive.wal_end);
   if (keepalive.reply_requested) ReportStatus();
 }
@@ -294,7 +284,7 @@ std::optional<PipeState> CdcLoop::Run() {
     RecordDurable(applier_.TakeDurable());  // confirm each batch as soon as it is durable
     auto now = Clock::now();
     auto wait = std::chrono::milliseconds(100);
-    if (!pending_.transactions.empty() && !assembler_.in_transaction()) {
+    if (!pending_.transactions.empty() && !source_->InTransaction()) {
       if (pending_.changes >= static_cast<size_t>(cfg_.pull_batch_size) ||
           pending_.bytes >= static_cast<size_t>(cfg_.pull_batch_bytes) ||
           now - pending_.started >= interval_) {
@@ -305,14 +295,10 @@ std::optional<PipeState> CdcLoop::Run() {
                                                                                   interval_ - now) +
                                 std::chrono::milliseconds(1));
     }
-    auto message = stream_.Next(wait);
-    if (auto* x = message ? std::get_if<XLogData>(&*message) : nullptr) {
-      if (ctx_.metrics) ctx_.metrics->received_lsn = x->wal_end;
-      std::optional<AssembledTransaction> done = assembler_.Feed(DecodePgOutput(x->payload));
-      if (done && !OnTransaction(*done)) break;  // a stop: replayed at the next start
-    } else if (auto* k = message ? std::get_if<PrimaryKeepalive>(&*message) : nullptr) {
-      OnKeepalive(*k);
-    }
+    ChangeEvent event = source_->Next(wait);
+    if (event.received != 0 && ctx_.metrics) ctx_.metrics->received_lsn = event.received;
+    if (event.transaction && !OnTransaction(*event.transaction)) break;  // a stop: replayed
+    if (event.keepalive) OnKeepalive(*event.keepalive);
     if (Clock::now() - last_status_ > std::chrono::seconds(10)) ReportStatus();
     if (Clock::now() - last_report > std::chrono::seconds(30)) {
       last_report = Clock::now();

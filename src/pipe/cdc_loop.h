@@ -27,11 +27,10 @@
 #include <optional>
 #include <vector>
 
-#include "destination/clickhouse/clickhouse_sink.h"
 #include "pipe/batch_applier.h"
 #include "pipe/pipe_context.h"
-#include "source/postgres/replication_stream.h"
-#include "source/postgres/transaction_assembler.h"
+#include "port/change_destination.h"
+#include "port/change_source.h"
 
 namespace pg2ch {
 
@@ -40,8 +39,8 @@ class ChangeSpill;
 
 class CdcLoop {
  public:
-  // Connects to both sides and starts streaming from the pipe's checkpoint. `loader` may be
-  // null; it must outlive the loop.
+  // Opens the destination and the source (ctx.Ports()) and starts streaming from the pipe's
+  // checkpoint. `loader` may be null; it must outlive the loop.
   CdcLoop(PipeContext& ctx, AddedTableLoader* loader);
 
   // Until a stop request (nullopt, after pushing what is complete) or, with a loader, until its
@@ -76,18 +75,16 @@ class CdcLoop {
   void ReportStatus();
   // False when a stop came while a spilled transaction was applied.
   bool OnTransaction(AssembledTransaction& done);
-  void OnKeepalive(const PrimaryKeepalive& keepalive);
+  void OnKeepalive(const SourceKeepalive& keepalive);
   bool TouchesLoadingTable(const std::vector<Transaction>& transactions) const;
 
   PipeContext& ctx_;
   const PipeConfig& cfg_;
   AddedTableLoader* loader_;
-  ClickHouseClient ch_;
-  ClickHouseSink sink_;
+  std::unique_ptr<ChangeDestination> destination_;
   std::filesystem::path spill_dir_;
-  TransactionAssembler assembler_;
   Lsn durable_;
-  ReplicationStream stream_;
+  std::unique_ptr<ChangeSource> source_;
   Clock::duration interval_;
   Pending pending_;
   Lsn idle_lsn_ = 0;  // confirmable with nothing pending: transactions and WAL not ours
@@ -102,7 +99,7 @@ class CdcLoop {
   uint64_t total_changes_ = 0;
   bool progress_recorded_ = false;
   Clock::time_point last_status_ = Clock::now();
-  BatchApplier applier_;  // last: finishes its batch before the sink goes
+  BatchApplier applier_;  // last: finishes its batch before the destination goes
 };
 
 }  // namespace pg2ch

@@ -6,8 +6,6 @@
 
 #include "common/error.h"
 #include "pipe/source_table_json.h"
-#include "source/postgres/pg_connection.h"
-#include "source/postgres/schema_reader.h"
 
 namespace pg2ch {
 
@@ -16,7 +14,8 @@ bool NeedsDestinationChange(const Transaction& txn) {
                      [](const SchemaChange& c) { return !c.added.empty(); });
 }
 
-void ApplySchemaChange(PipeContext& ctx, ClickHouseSink& sink, const SchemaChange& change) {
+void ApplySchemaChange(PipeContext& ctx, ChangeSource& source, ChangeDestination& destination,
+                       const SchemaChange& change) {
   const PipeConfig& cfg = ctx.config;
   auto table = std::find_if(ctx.tables.begin(), ctx.tables.end(), [&](const DestinationTable& t) {
     return t.source.relid == change.relid;
@@ -34,14 +33,10 @@ void ApplySchemaChange(PipeContext& ctx, ClickHouseSink& sink, const SchemaChang
   if (change.added.empty()) return;
 
   std::vector<SourceColumn> added = change.added;
-  {
-    // Rare: a connection per change costs less than keeping one open for the pipe's life.
-    auto pg = PgConnection::Connect(cfg.source, false);
-    ResolveColumnTypes(*pg, name, added);
-  }
+  source.ResolveAddedColumns(table->source, added);
   DestinationTable updated = *table;
   updated.source.columns.insert(updated.source.columns.end(), added.begin(), added.end());
-  std::vector<std::string> ch_types = sink.UpdateTable(updated);
+  std::vector<std::string> ch_types = destination.UpdateTable(updated);
   ctx.catalog.UpdateTableSchema(ctx.pipe_id, updated.source.schema, updated.source.name,
                                 SourceTableToJson(updated.source));
   *table = std::move(updated);

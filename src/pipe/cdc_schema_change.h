@@ -4,7 +4,8 @@
 // Steps, in this order, each idempotent:
 //   (the caller flushes the pending batch first: durable in ClickHouse and checkpointed)
 //   1. look up the added columns' type names on the source (an ordinary connection)
-//   2. ALTER TABLE ... ADD COLUMN in ClickHouse; the sink encodes the new columns from then on
+//   2. add them to the destination table (ClickHouse: ALTER TABLE ... ADD COLUMN), which encodes
+//      the new columns from then on
 //   3. record the grown definition in the catalog
 //   4. update ctx.tables
 // A crash between any two steps is harmless: CDC replays from the checkpoint, which is before
@@ -15,8 +16,9 @@
 #pragma once
 
 #include "core/change.h"
-#include "destination/clickhouse/clickhouse_sink.h"
 #include "pipe/pipe_context.h"
+#include "port/change_destination.h"
+#include "port/change_source.h"
 
 namespace pg2ch {
 
@@ -24,6 +26,7 @@ namespace pg2ch {
 bool NeedsDestinationChange(const Transaction& txn);
 
 // Throws PipeError(kFatal) naming table, column and type for a type pg2ch cannot map.
-void ApplySchemaChange(PipeContext& ctx, ClickHouseSink& sink, const SchemaChange& change);
+void ApplySchemaChange(PipeContext& ctx, ChangeSource& source, ChangeDestination& destination,
+                       const SchemaChange& change);
 
 }  // namespace pg2ch

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "core/table_schema.h"
-#include "destination/clickhouse/clickhouse_sink.h"
+#include "core/destination_table.h"
 #include "pipe/pipe_config.h"
 
 namespace pg2ch {

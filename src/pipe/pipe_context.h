@@ -8,9 +8,10 @@
 #include <vector>
 
 #include "catalog/catalog.h"
-#include "destination/clickhouse/clickhouse_sink.h"
+#include "core/destination_table.h"
 #include "pipe/pipe_config.h"
 #include "pipe/pipe_metrics.h"
+#include "pipe/pipe_ports.h"
 #include "pipe/pipe_substates.h"
 
 namespace pg2ch {
@@ -26,6 +27,9 @@ struct PipeContext {
   PipeMetrics* metrics = nullptr;  // optional live counters (the server's API reads them)
   // Since when another backend of this pipe has been seen holding the slot (cdc_phase.cpp).
   std::optional<std::chrono::steady_clock::time_point> slot_held_since = std::nullopt;
+  PipePorts* ports = nullptr;  // null: LivePorts()
+
+  PipePorts& Ports() const { return ports != nullptr ? *ports : LivePorts(); }
 
   PipeRecord Record() { return *catalog.FindPipe(config.name); }
 };

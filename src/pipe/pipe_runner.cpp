@@ -59,8 +59,8 @@ void PipeRunner::AcceptChangedDefinition(const PipeRecord& record) {
 }
 
 PipeRunner::PipeRunner(Catalog& catalog, PipeConfig config, const std::atomic<bool>& stop,
-                       PipeMetrics* metrics)
-    : catalog_(catalog), config_(std::move(config)), stop_(stop), metrics_(metrics) {
+                       PipeMetrics* metrics, PipePorts* ports)
+    : catalog_(catalog), config_(std::move(config)), stop_(stop), metrics_(metrics), ports_(ports) {
   config_.source.application_name = PipeApplicationName(config_);
 }
 
@@ -75,6 +75,7 @@ PipeState PipeRunner::Run() {
     record = catalog_.FindPipe(config_.name);
   }
   PipeContext ctx{config_, catalog_, record->id, stop_, {}, metrics_};
+  ctx.ports = ports_;
 
   if (record->state == PipeState::kCompleted) {
     spdlog::info("pipe {}: already Completed", config_.name);

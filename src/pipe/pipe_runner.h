@@ -13,14 +13,16 @@
 #include "catalog/catalog.h"
 #include "pipe/pipe_config.h"
 #include "pipe/pipe_metrics.h"
+#include "pipe/pipe_ports.h"
 
 namespace pg2ch {
 
 class PipeRunner {
  public:
-  // `metrics` (optional, outlives Run) receives live counters for the API.
+  // `metrics` (optional, outlives Run) receives live counters for the API; `ports` (outlives
+  // Run) replaces LivePorts().
   PipeRunner(Catalog& catalog, PipeConfig config, const std::atomic<bool>& stop_requested,
-             PipeMetrics* metrics = nullptr);
+             PipeMetrics* metrics = nullptr, PipePorts* ports = nullptr);
   // Creates the pipe in the catalog if needed, or takes in a changed definition (settings,
   // credentials, and the tables of a Running pipe; a different source, destination, mode,
   // publication or slot is an error), then runs it. Returns the state it stopped in.
@@ -33,6 +35,7 @@ class PipeRunner {
   PipeConfig config_;
   const std::atomic<bool>& stop_;
   PipeMetrics* metrics_;
+  PipePorts* ports_;
 };
 
 }  // namespace pg2ch

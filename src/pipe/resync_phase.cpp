@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include "common/error.h"
-#include "destination/clickhouse/twin_tables.h"
 #include "pipe/excluded_columns.h"
 #include "pipe/source_table_json.h"
 #include "source/postgres/replication_setup.h"
@@ -47,10 +46,10 @@ void PrepareResync(PipeContext& ctx) {
   ctx.catalog.SetSnapshotLsn(ctx.pipe_id, 0);
   ctx.catalog.ResetSnapshotPlans(ctx.pipe_id);
   ctx.catalog.ResetTablesSnapshot(ctx.pipe_id);
-  ClickHouseClient ch(cfg.destination);
+  std::unique_ptr<DestinationTables> destination = ctx.Ports().OpenDestinationTables(ctx);
   std::vector<DestinationTable> targets = ResyncTargets(ctx.tables);
-  for (const auto& t : targets) DropTableIfExists(ch, t.database, t.table);
-  ClickHouseSink(ch, targets).EnsureTables();
+  for (const auto& t : targets) destination->Drop(t);
+  destination->EnsureTables(targets);
   SetResyncStep(ctx.catalog, ctx.pipe_id, ResyncStep::kPrepared);
   spdlog::info("pipe {}: resync prepared: old slot dropped, {} _resync tables created", cfg.name,
                targets.size());
@@ -58,10 +57,12 @@ void PrepareResync(PipeContext& ctx) {
 
 void SwapResyncTables(PipeContext& ctx) {
   const PipeConfig& cfg = ctx.config;
-  ClickHouseClient ch(cfg.destination);
+  std::unique_ptr<DestinationTables> destination = ctx.Ports().OpenDestinationTables(ctx);
   Lsn v = ctx.Record().snapshot_lsn;  // every row of the new load carries at least this version
-  for (const auto& t : ctx.tables) {
-    if (SwapInTwin(ch, t.database, t.table, t.table + kResyncSuffix, v))
+  std::vector<DestinationTable> twins = ResyncTargets(ctx.tables);
+  for (size_t i = 0; i < ctx.tables.size(); ++i) {
+    const DestinationTable& t = ctx.tables[i];
+    if (destination->SwapInTwin(t, twins[i], v))
       spdlog::info("pipe {}: resync swapped {}", cfg.name, t.table);
   }
   SetResyncStep(ctx.catalog, ctx.pipe_id, ResyncStep::kNone);

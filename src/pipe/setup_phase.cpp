@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include "common/error.h"
-#include "destination/clickhouse/twin_tables.h"
 #include "pipe/destination_table_for.h"
 #include "pipe/excluded_columns.h"
 #include "pipe/pipe_context.h"
@@ -37,12 +36,10 @@ std::optional<PipeState> RunSetup(PipeContext& ctx) {
     for (const std::string& notice : TableNotices(t.source))
       spdlog::warn("pipe {}: {}", cfg.name, notice);
 
-  ClickHouseClient ch(cfg.destination);
-  spdlog::info("pipe {}: ClickHouse {} at {}", cfg.name, ch.Caps().version, cfg.destination.url);
+  std::unique_ptr<DestinationTables> destination = ctx.Ports().OpenDestinationTables(ctx);
+  spdlog::info("pipe {}: {}", cfg.name, destination->Describe());
   // Type mapping happens here: an unsupported column type fails Setup before anything is written.
-  ClickHouseSink sink(ch, tables);
-  EnsureDatabase(ch, cfg.destination.database);
-  sink.EnsureTables();
+  destination->EnsureTables(tables);
 
   for (size_t i = 0; i < tables.size(); ++i)
     ctx.catalog.PutTable(

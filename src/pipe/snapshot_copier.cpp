@@ -13,12 +13,8 @@
 #include <optional>
 #include <thread>
 
-#include "destination/clickhouse/snapshot_writer.h"
-#include "destination/clickhouse/table_codec.h"
 #include "pipe/snapshot_progress.h"
 #include "pipe/snapshot_scheduler.h"
-#include "source/postgres/snapshot_session.h"
-#include "source/postgres/table_copy.h"
 
 namespace pg2ch {
 namespace {
@@ -68,35 +64,42 @@ struct Shared {
 
 class Worker {
  public:
-  Worker(PipeContext& ctx, const std::vector<TableJob>& jobs,
-         const std::map<size_t, TableCodec>& codecs, const SnapshotRun& run, Shared& shared,
-         SnapshotProgress& progress)
-      : ctx_(ctx), jobs_(jobs), codecs_(codecs), run_(run), shared_(shared), progress_(progress) {}
+  Worker(PipeContext& ctx, const std::vector<TableJob>& jobs, SnapshotDestination& destination,
+         const SnapshotRun& run, Shared& shared, SnapshotProgress& progress)
+      : ctx_(ctx),
+        jobs_(jobs),
+        destination_(destination),
+        run_(run),
+        shared_(shared),
+        progress_(progress) {}
 
   void Run() {
+    std::optional<Finishing> finishing;
     try {
-      auto pg = PgConnection::Connect(ctx_.config.source, false);
       std::vector<SourceTable> sources;
       for (const auto& job : jobs_) sources.push_back(ctx_.tables[job.table].source);
-      BeginSnapshotSession(*pg, run_.snapshot_name, sources);
-      // Two clients: while ClickHouse finishes one partition's insert (sorting and writing the
-      // part takes a good share of the time), the next partition is already being read.
-      ClickHouseClient ch[2] = {ClickHouseClient(ctx_.config.destination),
-                                ClickHouseClient(ctx_.config.destination)};
-      int next_client = 0;
-      std::optional<Finishing> finishing;
+      std::unique_ptr<PartitionReader> reader =
+          ctx_.Ports().OpenPartitionReader(ctx_, run_.snapshot_name, sources);
+      // While the destination finishes one partition's insert (sorting and writing the part
+      // takes a good share of the time), the next partition is already being read.
       while (auto a = shared_.scheduler.Next()) {
-        auto writer = MakeSnapshotWriter(ch[next_client], codecs_.at(a->table), run_.version);
-        next_client ^= 1;
-        int64_t rows = CopyPartition(*pg, *writer, *a);
+        auto writer = destination_.NewWriter(jobs_[a->table].table, run_.version);
+        int64_t rows = CopyPartition(*reader, *writer, *a);
         shared_.scheduler.Finished(*a);  // its PostgreSQL side is done
-        if (finishing) Complete(*finishing);
+        CompleteFinishing(finishing);
         finishing.emplace(Finishing{
             *a, rows, std::async(std::launch::async, [w = std::move(writer)] { w->Finish(); })});
       }
-      if (finishing) Complete(*finishing);
+      CompleteFinishing(finishing);
     } catch (const Stopped&) {
       // Cancelled: the coordinator knows why.
+    } catch (...) {
+      shared_.Fail(std::current_exception());
+    }
+    // The insert sent before an error or a stop may still be acknowledged: recorded then, so a
+    // resumed load does not copy that partition again.
+    try {
+      CompleteFinishing(finishing);
     } catch (...) {
       shared_.Fail(std::current_exception());
     }
@@ -113,14 +116,18 @@ class Worker {
     std::future<void> acknowledged;  // rethrows the insert's error
   };
 
-  void Complete(Finishing& f) {
+  // Waits for the partition sent last, if any, and hands it to the coordinator.
+  void CompleteFinishing(std::optional<Finishing>& finishing) {
+    if (!finishing) return;
+    Finishing f = std::move(*finishing);
+    finishing.reset();
     f.acknowledged.get();
     std::lock_guard lock(shared_.mu);
     shared_.completions.push_back({f.partition.table, f.partition.partition, f.rows});
     shared_.changed.notify_all();
   }
 
-  int64_t CopyPartition(PgConnection& pg, ClickHouseSink::SnapshotWriter& writer,
+  int64_t CopyPartition(PartitionReader& reader, SnapshotWriter& writer,
                         const PartitionAssignment& a) {
     const TableJob& job = jobs_[a.table];
     const SourceTable& source = ctx_.tables[job.table].source;
@@ -133,28 +140,14 @@ class Worker {
       }
     };
     CopyScope scope = job.Scope(job.plan.partitions[a.partition]);
-    uint64_t rows = codecs_.at(a.table).binary_copy()
-                        ? CopyTableBinary(
-                              pg, source,
-                              [&](std::span<const BinaryField> fields) {
-                                writer.AppendBinary(fields);
-                                tick();
-                              },
-                              scope)
-                        : CopyTable(
-                              pg, source,
-                              [&](const Row& row) {
-                                writer.Append(row);
-                                tick();
-                              },
-                              scope);
+    uint64_t rows = reader.Copy(source, scope, destination_.AcceptsBinary(job.table), writer, tick);
     progress_.AddRows(a.table, ticks);
     return static_cast<int64_t>(rows);
   }
 
   PipeContext& ctx_;
   const std::vector<TableJob>& jobs_;
-  const std::map<size_t, TableCodec>& codecs_;
+  SnapshotDestination& destination_;
   const SnapshotRun& run_;
   Shared& shared_;
   SnapshotProgress& progress_;
@@ -181,24 +174,11 @@ bool CopySnapshotPartitions(PipeContext& ctx, const std::vector<TableJob>& jobs,
   }
   if (pending == 0) return true;
 
-  // Codecs are immutable and shared by all workers; they map types once, here.
-  std::map<size_t, TableCodec> codecs;
-  {
-    ClickHouseClient ch(cfg.destination);
-    for (size_t j = 0; j < jobs.size(); ++j) {
-      const TableCodec& codec =
-          codecs.try_emplace(j, ctx.tables[jobs[j].table], ch.Caps()).first->second;
-      // Binary COPY skips parsing text twice; only exact conversions qualify (pg_binary_encoder.h).
-      if (codec.binary_copy()) {
-        spdlog::info("pipe {}: table {} is copied with binary COPY", cfg.name,
-                     codec.source().QualifiedName());
-      } else {
-        spdlog::info(
-            "pipe {}: table {} is copied with text COPY: column {} has no binary conversion",
-            cfg.name, codec.source().QualifiedName(), codec.text_copy_reason());
-      }
-    }
-  }
+  // Types are mapped once, here; the destination is shared by all workers.
+  std::vector<size_t> indexes;
+  for (const TableJob& job : jobs) indexes.push_back(job.table);
+  std::unique_ptr<SnapshotDestination> destination =
+      ctx.Ports().OpenSnapshotDestination(ctx, indexes);
 
   size_t workers =
       std::min<size_t>(pending, static_cast<size_t>(cfg.snapshot_max_parallel_workers) *
@@ -224,7 +204,7 @@ bool CopySnapshotPartitions(PipeContext& ctx, const std::vector<TableJob>& jobs,
   } join_on_exit{shared, threads};
   shared.workers_running = workers;
   for (size_t i = 0; i < workers; ++i) {
-    pool.push_back(std::make_unique<Worker>(ctx, jobs, codecs, run, shared, progress));
+    pool.push_back(std::make_unique<Worker>(ctx, jobs, *destination, run, shared, progress));
     threads.emplace_back([w = pool.back().get()] { w->Run(); });
   }
 

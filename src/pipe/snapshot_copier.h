@@ -2,14 +2,15 @@
 //
 // Threads: the calling thread coordinates (records finished partitions in the catalog, logs
 // progress, watches the stop request); W = min(workers_per_table * tables_in_parallel, pending
-// partitions) worker threads each own one PostgreSQL connection (importing the run's snapshot,
-// so all read one point in time) and one ClickHouse client, and copy one partition at a time:
+// partitions) worker threads each own one partition reader (PostgreSQL: a connection importing
+// the run's snapshot, so all read one point in time) and take a destination writer per
+// partition (ctx.Ports(), port/snapshot_ports.h), and copy one partition at a time:
 //
 //   worker: COPY range -> parse -> RowBinary blocks -> [queue] -> inserter thread -> ClickHouse
 //
 // so each worker overlaps reading with inserting (see snapshot_writer.h). A worker also starts
 // reading its next partition while ClickHouse still finishes the previous insert (sorting and
-// writing the part), on a second client: at most two inserts per worker, so memory per worker
+// writing the part), with the next writer: at most two inserts per worker, so memory per worker
 // stays a few blocks whatever the table size. A partition counts as copied only after ClickHouse
 // acknowledged its rows, and is recorded in the catalog (with the run's version) only then.
 //

@@ -55,9 +55,8 @@ std::vector<SourceTable> Sources(const PipeContext& ctx) {
 void StartOver(PipeContext& ctx) {
   ctx.catalog.ResetSnapshotPlans(ctx.pipe_id);
   ctx.catalog.ResetTablesSnapshot(ctx.pipe_id);
-  ClickHouseClient ch(ctx.config.destination);
-  ClickHouseSink sink(ch, ctx.tables);
-  for (const auto& t : ctx.tables) sink.TruncateTable(t.source.relid);
+  std::unique_ptr<DestinationTables> destination = ctx.Ports().OpenDestinationTables(ctx);
+  for (const auto& t : ctx.tables) destination->Truncate(t);
 }
 
 LoadSnapshot FreshSlotSnapshot(PipeContext& ctx) {

@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include "common/error.h"
-#include "destination/clickhouse/twin_tables.h"
 #include "pipe/destination_table_for.h"
 #include "pipe/excluded_columns.h"
 #include "pipe/source_table_json.h"
@@ -51,17 +50,16 @@ bool AddTables(PipeContext& ctx, PgConnection& pg, const std::vector<TableMappin
 
   bool load = cfg.mode == ReplicationMode::kSnapshotAndCdc;
   bool owned = PublicationOwned(ctx.catalog, ctx.pipe_id);
-  ClickHouseClient ch(cfg.destination);
-  ClickHouseSink sink(ch, tables);  // maps every type first: nothing changes if one is unsupported
-  EnsureDatabase(ch, cfg.destination.database);
-  sink.EnsureTables();
+  std::unique_ptr<DestinationTables> destination = ctx.Ports().OpenDestinationTables(ctx);
+  // Maps every type first: nothing changes if one is unsupported.
+  destination->EnsureTables(tables);
   // Set before any table is recorded: a crash in between must still lead to the load.
   if (load) SetLoadingAddedTables(ctx.catalog, ctx.pipe_id, true);
   for (size_t i = 0; i < tables.size(); ++i) {
     const SourceTable& source = tables[i].source;
     // The load writes every row; leftovers (a table removed and added again) would outlive their
     // deletion in PostgreSQL.
-    if (load) sink.TruncateTable(source.relid);
+    if (load) destination->Truncate(tables[i]);
     if (owned)
       AddTableToPublication(pg, cfg.publication, source);
     else if (!PublicationIncludes(pg, cfg.publication, source))

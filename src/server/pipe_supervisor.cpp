@@ -46,7 +46,8 @@ void TransitionOrConflict(Catalog& catalog, int64_t pipe_id, PipeState from, Pip
 
 }  // namespace
 
-PipeSupervisor::PipeSupervisor(std::string catalog_path) : catalog_path_(std::move(catalog_path)) {}
+PipeSupervisor::PipeSupervisor(std::string catalog_path, PipePorts* ports)
+    : catalog_path_(std::move(catalog_path)), ports_(ports) {}
 
 PipeSupervisor::~PipeSupervisor() { Shutdown(); }
 
@@ -87,7 +88,7 @@ void PipeSupervisor::RunWorker(int64_t pipe_id, Worker* worker) {
     auto record = catalog.FindPipeById(pipe_id);
     if (!record) return;
     PipeRunner runner(catalog, ParsePipeConfig(record->config_json), worker->stop,
-                      worker->metrics.get());
+                      worker->metrics.get(), ports_);
     runner.Run();
     catalog.TransitionIf(pipe_id, PipeState::kPausing, PipeState::kPaused,
                          "stopped: in-flight batch written and checkpointed");

@@ -20,6 +20,7 @@
 #include "catalog/catalog.h"
 #include "pipe/pipe_config.h"
 #include "pipe/pipe_metrics.h"
+#include "pipe/pipe_ports.h"
 
 namespace pg2ch {
 
@@ -31,7 +32,9 @@ struct ApiError {
 
 class PipeSupervisor {
  public:
-  explicit PipeSupervisor(std::string catalog_path);
+  // `ports` (outlives the supervisor) replaces LivePorts() in every worker: tests run pipes on
+  // in-memory fakes.
+  explicit PipeSupervisor(std::string catalog_path, PipePorts* ports = nullptr);
   ~PipeSupervisor();
 
   // Starts a worker for each pipe with work to do; a pipe caught in Pausing becomes Paused.
@@ -83,6 +86,7 @@ class PipeSupervisor {
   void Publish(int64_t pipe_id, const Worker* worker);  // nullptr: forget it
 
   std::string catalog_path_;
+  PipePorts* ports_;
   std::mutex mu_;
   std::map<int64_t, std::unique_ptr<Worker>> workers_;
   bool shut_down_ = false;

@@ -22,20 +22,12 @@
 
 #include "core/binary_field.h"
 #include "core/change.h"
+#include "core/destination_table.h"
 #include "core/table_schema.h"
 #include "destination/clickhouse/http_client.h"
+#include "port/snapshot_writer.h"
 
 namespace pg2ch {
-
-struct DestinationTable {
-  SourceTable source;  // relid identifies the table in CDC
-  std::string database;
-  std::string table;
-  bool delete_on_merge = false;  // see PipeConfig::delete_on_merge
-  // ORDER BY these source columns first, then the key columns (sorting_key.h).
-  std::vector<std::string> sorting_keys = {};
-  bool native_json = false;  // see MappingOptions::native_json
-};
 
 class ClickHouseSink {
  public:
@@ -59,15 +51,7 @@ class ClickHouseSink {
   // Snapshot rows of one table, all written with `version` and _peerdb_is_deleted = 0, streamed
   // to ClickHouse in bounded blocks while rows are appended (snapshot_writer.h). Rows are
   // durable after Finish().
-  class SnapshotWriter {
-   public:
-    virtual ~SnapshotWriter() = default;
-    virtual void Append(const Row& row) = 0;
-    // A row read with binary COPY; only for tables whose codec has binary_copy().
-    virtual void AppendBinary(std::span<const BinaryField> fields) = 0;
-    virtual void Finish() = 0;
-    virtual uint64_t rows() const = 0;
-  };
+  using SnapshotWriter = ::pg2ch::SnapshotWriter;  // port/snapshot_writer.h
   std::unique_ptr<SnapshotWriter> NewSnapshotWriter(uint32_t relid, uint64_t version);
 
   // Applies committed transactions in order; returns when every row is durable in ClickHouse.

@@ -133,6 +133,10 @@ std::optional<SlotHolder> FindSlotHolder(PgConnection& conn, const std::string& 
   return SlotHolder{std::stoi(rows[0][0]), rows[0][1]};
 }
 
+void TerminateBackend(PgConnection& conn, int pid) {
+  conn.Query("SELECT pg_terminate_backend(" + std::to_string(pid) + ")");
+}
+
 std::optional<SlotInfo> FindSlot(PgConnection& conn, const std::string& slot) {
   std::string wal_status = conn.server_version() >= 130000 ? "COALESCE(wal_status, '')" : "''";
   auto rows = conn.Query("SELECT COALESCE(confirmed_flush_lsn::text, ''), active, " + wal_status +

@@ -59,6 +59,8 @@ struct SlotHolder {
   std::string application_name;
 };
 std::optional<SlotHolder> FindSlotHolder(PgConnection& conn, const std::string& slot);
+// Ends backend `pid` (pg_terminate_backend); the slot it held is free once it has exited.
+void TerminateBackend(PgConnection& conn, int pid);
 
 struct CreatedSlot {
   Lsn consistent_point = 0;

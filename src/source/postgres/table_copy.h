@@ -14,18 +14,11 @@
 
 #include "core/binary_field.h"
 #include "core/change.h"
+#include "core/copy_scope.h"
 #include "core/table_schema.h"
 #include "source/postgres/pg_connection.h"
 
 namespace pg2ch {
-
-// Which rows of the table to copy.
-struct CopyScope {
-  // FROM ONLY: an inheritance parent without its children (they are tables of their own). Must
-  // stay false for partitioned tables, whose rows all live in their partitions.
-  bool only = false;
-  std::string where;  // a condition such as CtidRangeCondition(); "" for every row
-};
 
 // Returns the number of rows copied.
 uint64_t CopyTable(PgConnection& conn, const SourceTable& table,

@@ -31,6 +31,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/assembled_transaction.h"
 #include "core/change.h"
 #include "core/change_spill.h"
 #include "core/table_schema.h"
@@ -39,18 +40,6 @@
 #include "source/postgres/relation_mapping.h"
 
 namespace pg2ch {
-
-struct SpillPolicy {
-  size_t threshold_changes = 0;                          // 0: never spill
-  std::function<std::unique_ptr<ChangeSpill>()> create;  // a new, empty spill file
-};
-
-// A committed transaction as the assembler hands it over.
-struct AssembledTransaction {
-  // Everything but the changes when `spill` is set; then `transaction.changes` is empty.
-  Transaction transaction;
-  std::unique_ptr<ChangeSpill> spill;  // finished writing: ready for ReadChunk
-};
 
 class TransactionAssembler {
  public:
