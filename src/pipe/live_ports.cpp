@@ -10,6 +10,8 @@
 #include "pipe/pipe_substates.h"
 #include "source/postgres/pg_change_source.h"
 #include "source/postgres/pg_partition_reader.h"
+#include "source/postgres/pg_snapshot_source.h"
+#include "source/postgres/pg_source_admin.h"
 #include "source/postgres/replication_setup.h"
 
 namespace pg2ch {
@@ -47,14 +49,17 @@ void ReleaseStaleSlotHolder(PgConnection& pg, PipeContext& ctx) {
   ctx.slot_held_since.reset();
 }
 
-std::vector<SourceTable> Sources(const PipeContext& ctx) {
-  std::vector<SourceTable> sources;
-  for (const auto& t : ctx.tables) sources.push_back(t.source);
-  return sources;
-}
-
 class LivePipePorts final : public PipePorts {
  public:
+  std::unique_ptr<SourceAdmin> OpenSourceAdmin(const PipeContext& ctx) override {
+    return std::make_unique<PgSourceAdmin>(ctx.config.source, ctx.config.publication,
+                                           ctx.config.slot);
+  }
+
+  std::unique_ptr<SnapshotSource> OpenSnapshotSource(const PipeContext& ctx) override {
+    return std::make_unique<PgSnapshotSource>(ctx.config.source, ctx.config.slot);
+  }
+
   std::unique_ptr<ChangeSource> OpenChangeSource(PipeContext& ctx, Lsn start,
                                                  SpillPolicy spill) override {
     const PipeConfig& cfg = ctx.config;
@@ -63,11 +68,11 @@ class LivePipePorts final : public PipePorts {
       CheckSlotUsable(*pg, cfg);
       ReleaseStaleSlotHolder(*pg, ctx);
     }
-    return std::make_unique<PgChangeSource>(
-        cfg.source, cfg.slot,
-        StreamPublications(cfg.publication, PublicationOwned(ctx.catalog, ctx.pipe_id),
-                           Sources(ctx)),
-        start, Sources(ctx), std::move(spill));
+    std::vector<SourceTable> sources = SourceTables(ctx.tables);
+    std::vector<std::string> publications =
+        StreamPublications(cfg.publication, PublicationOwned(ctx.catalog, ctx.pipe_id), sources);
+    return std::make_unique<PgChangeSource>(cfg.source, cfg.slot, publications, start, sources,
+                                            std::move(spill));
   }
 
   std::unique_ptr<ChangeDestination> OpenChangeDestination(const PipeContext& ctx) override {
@@ -105,6 +110,12 @@ class LivePipePorts final : public PipePorts {
 };
 
 }  // namespace
+
+std::vector<SourceTable> SourceTables(const std::vector<DestinationTable>& tables) {
+  std::vector<SourceTable> out;
+  for (const auto& t : tables) out.push_back(t.source);
+  return out;
+}
 
 PipePorts& LivePorts() {
   static LivePipePorts ports;

@@ -1,6 +1,6 @@
 // The ports through which a pipe's phases reach its source and destination
-// (port/change_source.h, port/change_destination.h, port/destination_tables.h,
-// port/snapshot_ports.h). PipeRunner uses
+// (port/source_admin.h, port/snapshot_source.h, port/change_source.h,
+// port/change_destination.h, port/destination_tables.h, port/snapshot_ports.h). PipeRunner uses
 // LivePorts(), PostgreSQL and ClickHouse, unless given others: the orchestration tests give
 // in-memory fakes, so the lifecycle (batching, checkpoints, retries, stops) is tested without
 // servers.
@@ -11,11 +11,14 @@
 #include <vector>
 
 #include "core/assembled_transaction.h"
+#include "core/destination_table.h"
 #include "core/lsn.h"
 #include "port/change_destination.h"
 #include "port/change_source.h"
 #include "port/destination_tables.h"
 #include "port/snapshot_ports.h"
+#include "port/snapshot_source.h"
+#include "port/source_admin.h"
 
 namespace pg2ch {
 
@@ -24,6 +27,10 @@ struct PipeContext;
 class PipePorts {
  public:
   virtual ~PipePorts() = default;
+  // The pipe's tables, publication and slot on the source (connected now).
+  virtual std::unique_ptr<SourceAdmin> OpenSourceAdmin(const PipeContext& ctx) = 0;
+  // The initial load's snapshot and planning reads.
+  virtual std::unique_ptr<SnapshotSource> OpenSnapshotSource(const PipeContext& ctx) = 0;
   // The pipe's changes from `start` on. First checks that the slot can serve the pipe (a slot
   // gone or invalidated, or the publication missing, is fatal) and ends a stale holder of the
   // slot that is this pipe's own (cdc_phase.cpp); a slot another backend holds is retryable.
@@ -44,6 +51,9 @@ class PipePorts {
       const PipeContext& ctx, const std::string& snapshot_name,
       const std::vector<SourceTable>& tables) = 0;
 };
+
+// The source tables of `tables`, in order.
+std::vector<SourceTable> SourceTables(const std::vector<DestinationTable>& tables);
 
 // PostgreSQL as the source, ClickHouse as the destination. Stateless; lives forever.
 PipePorts& LivePorts();

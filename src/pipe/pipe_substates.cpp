@@ -7,6 +7,7 @@ constexpr const char* kResync = "resync";                   // "1" from the requ
 constexpr const char* kResyncPrepared = "resync_prepared";  // "1" once prepared
 constexpr const char* kLoadingAddedTables = "loading_added_tables";
 constexpr const char* kPublicationOwned = "publication_owned";
+constexpr const char* kCreatingLoadSlot = "creating_load_slot";
 constexpr const char* kRetrying = "retrying";
 
 bool Flag(Catalog& catalog, int64_t pipe_id, const char* key) {
@@ -48,6 +49,14 @@ bool LoadingAddedTables(Catalog& catalog, int64_t pipe_id) {
 
 void SetLoadingAddedTables(Catalog& catalog, int64_t pipe_id, bool loading) {
   SetFlag(catalog, pipe_id, kLoadingAddedTables, loading);
+}
+
+bool CreatingLoadSlot(Catalog& catalog, int64_t pipe_id) {
+  return Flag(catalog, pipe_id, kCreatingLoadSlot);
+}
+
+void SetCreatingLoadSlot(Catalog& catalog, int64_t pipe_id, bool creating) {
+  SetFlag(catalog, pipe_id, kCreatingLoadSlot, creating);
 }
 
 bool PublicationOwned(Catalog& catalog, int64_t pipe_id) {

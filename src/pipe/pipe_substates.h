@@ -20,6 +20,12 @@ void SetResyncStep(Catalog& catalog, int64_t pipe_id, ResyncStep step);
 bool LoadingAddedTables(Catalog& catalog, int64_t pipe_id);
 void SetLoadingAddedTables(Catalog& catalog, int64_t pipe_id, bool loading);
 
+// Set from just before the initial load creates the pipe's slot until its starting point is
+// recorded: a slot found then without one is this load's own, left by an error or a crash in
+// between, and is dropped rather than refused as someone else's.
+bool CreatingLoadSlot(Catalog& catalog, int64_t pipe_id);
+void SetCreatingLoadSlot(Catalog& catalog, int64_t pipe_id, bool creating);
+
 // Whether pg2ch created the pipe's publication (Setup records it): only then does it change the
 // publication's tables, or drop it with the pipe.
 bool PublicationOwned(Catalog& catalog, int64_t pipe_id);

@@ -5,8 +5,6 @@
 #include "common/error.h"
 #include "pipe/excluded_columns.h"
 #include "pipe/source_table_json.h"
-#include "source/postgres/replication_setup.h"
-#include "source/postgres/schema_reader.h"
 
 namespace pg2ch {
 bool ResyncRequested(PipeContext& ctx) {
@@ -27,12 +25,12 @@ void PrepareResync(PipeContext& ctx) {
   if (GetResyncStep(ctx.catalog, ctx.pipe_id) == ResyncStep::kPrepared) return;
   const PipeConfig& cfg = ctx.config;
   {
-    auto pg = PgConnection::Connect(cfg.source, false);
-    DropSlotWhenReleased(*pg, cfg.slot);
+    std::unique_ptr<SourceAdmin> source = ctx.Ports().OpenSourceAdmin(ctx);
+    source->DropSlot();
     // The tables as they are now: a resync is how a breaking schema change (a type change, a
     // dropped key) is taken in, so the _resync tables get today's columns and types.
     for (DestinationTable& t : ctx.tables) {
-      SourceTable read = ReadSourceTable(*pg, t.source.schema, t.source.name);
+      SourceTable read = source->ReadTable(t.source.schema, t.source.name);
       std::vector<std::string> exclude;  // an excluded column dropped since is no problem
       for (const std::string& name : t.source.excluded)
         for (const SourceColumn& c : read.columns)

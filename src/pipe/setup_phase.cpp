@@ -8,15 +8,13 @@
 #include "pipe/pipe_context.h"
 #include "pipe/source_table_json.h"
 #include "pipe/table_notices.h"
-#include "source/postgres/replication_setup.h"
-#include "source/postgres/schema_reader.h"
 
 namespace pg2ch {
 
 std::optional<PipeState> RunSetup(PipeContext& ctx) {
   const PipeConfig& cfg = ctx.config;
-  auto pg = PgConnection::Connect(cfg.source, false);
-  if (cfg.mode != ReplicationMode::kSnapshotOnly) CheckWalLevel(*pg);
+  std::unique_ptr<SourceAdmin> source = ctx.Ports().OpenSourceAdmin(ctx);
+  if (cfg.mode != ReplicationMode::kSnapshotOnly) source->CheckLogicalReplication();
 
   // Every table is checked before failing, so the user sees all problems at once.
   std::vector<DestinationTable> tables;
@@ -24,7 +22,7 @@ std::optional<PipeState> RunSetup(PipeContext& ctx) {
   for (const auto& m : cfg.tables) {
     try {
       tables.push_back(DestinationTableFor(
-          cfg, ExcludeColumns(ReadSourceTable(*pg, m.source_schema, m.source_table), m.exclude),
+          cfg, ExcludeColumns(source->ReadTable(m.source_schema, m.source_table), m.exclude),
           m.target_table, m.sorting_keys));
     } catch (const PipeError& e) {
       if (e.retryable()) throw;
@@ -48,9 +46,7 @@ std::optional<PipeState> RunSetup(PipeContext& ctx) {
   ctx.tables = std::move(tables);
 
   if (cfg.mode == ReplicationMode::kSnapshotOnly) return PipeState::kSnapshot;
-  std::vector<SourceTable> sources;
-  for (const auto& t : ctx.tables) sources.push_back(t.source);
-  if (EnsurePublication(*pg, cfg.publication, sources)) {
+  if (source->EnsurePublication(SourceTables(ctx.tables))) {
     // Remembered so that deleting the pipe drops what pg2ch created, and nothing else.
     RecordPublicationOwned(ctx.catalog, ctx.pipe_id);
     spdlog::info("pipe {}: created publication {}", cfg.name, cfg.publication);
@@ -58,13 +54,12 @@ std::optional<PipeState> RunSetup(PipeContext& ctx) {
   if (cfg.mode == ReplicationMode::kSnapshotAndCdc) return PipeState::kSnapshot;
 
   // CDC-only: changes committed from the slot's creation on are replicated, nothing before.
-  if (auto slot = FindSlot(*pg, cfg.slot)) {
+  if (std::optional<SlotState> slot = source->FindSlot()) {
     spdlog::info("pipe {}: using existing slot {} at {}", cfg.name, cfg.slot,
                  FormatLsn(slot->confirmed_flush));
     ctx.catalog.SetCheckpoint(ctx.pipe_id, slot->confirmed_flush);
   } else {
-    auto repl = PgConnection::Connect(cfg.source, true);
-    Lsn start = CreateSlot(*repl, cfg.slot);
+    Lsn start = source->CreateSlot();
     spdlog::info("pipe {}: created slot {} at {}", cfg.name, cfg.slot, FormatLsn(start));
     ctx.catalog.SetCheckpoint(ctx.pipe_id, start);
   }

@@ -26,30 +26,14 @@
 // Without CDC (snapshot_only) nothing would reconcile two snapshots, so an interrupted
 // snapshot_only load starts over.
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include "common/error.h"
 #include "pipe/pipe_context.h"
 #include "pipe/snapshot_copier.h"
 #include "pipe/snapshot_plan.h"
-#include "source/postgres/replication_setup.h"
-#include "source/postgres/snapshot_session.h"
 
 namespace pg2ch {
 namespace {
-
-// Where this run's snapshot comes from; `exporter` keeps it alive and must stay open (and, for
-// a replication connection, idle) until every worker has imported it.
-struct LoadSnapshot {
-  std::unique_ptr<PgConnection> exporter;
-  SnapshotRun run;
-};
-
-std::vector<SourceTable> Sources(const PipeContext& ctx) {
-  std::vector<SourceTable> out;
-  for (const auto& t : ctx.tables) out.push_back(t.source);
-  return out;
-}
 
 // Forgets earlier progress and empties the destination tables: a load from the beginning.
 void StartOver(PipeContext& ctx) {
@@ -59,20 +43,19 @@ void StartOver(PipeContext& ctx) {
   for (const auto& t : ctx.tables) destination->Truncate(t);
 }
 
-LoadSnapshot FreshSlotSnapshot(PipeContext& ctx) {
+LoadSnapshot FreshSlotSnapshot(PipeContext& ctx, SnapshotSource& source) {
   const PipeConfig& cfg = ctx.config;
   // V0 is cleared first: a crash before the new one is recorded must not look resumable.
   ctx.catalog.SetSnapshotLsn(ctx.pipe_id, 0);
-  LoadSnapshot s;
-  s.exporter = PgConnection::Connect(cfg.source, true);
-  CreatedSlot created = CreateSlotWithSnapshot(*s.exporter, cfg.slot);
+  SetCreatingLoadSlot(ctx.catalog, ctx.pipe_id, true);
+  LoadSnapshot snapshot = source.CreateSlotWithSnapshot(SourceTables(ctx.tables));
   StartOver(ctx);
-  ctx.catalog.SetSnapshotLsn(ctx.pipe_id, created.consistent_point);
-  ctx.catalog.SetCheckpoint(ctx.pipe_id, created.consistent_point);
-  s.run = {created.snapshot_name, created.consistent_point};
-  spdlog::info("pipe {}: slot {} created, snapshot {} at {}", cfg.name, cfg.slot,
-               created.snapshot_name, FormatLsn(created.consistent_point));
-  return s;
+  ctx.catalog.SetSnapshotLsn(ctx.pipe_id, snapshot.consistent_point);
+  ctx.catalog.SetCheckpoint(ctx.pipe_id, snapshot.consistent_point);
+  SetCreatingLoadSlot(ctx.catalog, ctx.pipe_id, false);
+  spdlog::info("pipe {}: slot {} created, snapshot {} at {}", cfg.name, cfg.slot, snapshot.name,
+               FormatLsn(snapshot.consistent_point));
+  return snapshot;
 }
 
 // A table without a key whose load is not finished, "" when there is none.
@@ -89,11 +72,12 @@ std::string UnfinishedKeylessTable(PipeContext& ctx) {
 
 // Snapshot and CDC: true when the pipe's slot and V0 survive, so the load can resume under a
 // temporary slot; otherwise clears the way for a load from the beginning.
-bool CanResume(PipeContext& ctx, PgConnection& pg) {
+bool CanResume(PipeContext& ctx) {
   const PipeConfig& cfg = ctx.config;
   Lsn v0 = ctx.Record().snapshot_lsn;
-  std::optional<SlotInfo> slot = FindSlot(pg, cfg.slot);
-  if (slot && v0 != 0 && slot->wal_status != "lost") {
+  std::unique_ptr<SourceAdmin> source = ctx.Ports().OpenSourceAdmin(ctx);
+  std::optional<SlotState> slot = source->FindSlot();
+  if (slot && v0 != 0 && !slot->lost) {
     // Resuming copies under a later snapshot and lets CDC replay from V0: rows of keyed tables
     // settle by version, but nothing would tell a keyless table's replayed inserts from rows the
     // later copy already holds. An unfinished keyless table makes the load start over.
@@ -103,8 +87,16 @@ bool CanResume(PipeContext& ctx, PgConnection& pg) {
         "pipe {}: table {} has no primary key and its load was interrupted: the "
         "snapshot starts over",
         cfg.name, keyless);
-    DropSlotIfExists(pg, cfg.slot);
+    source->DropSlot();
     ctx.catalog.SetSnapshotLsn(ctx.pipe_id, 0);
+    return false;
+  }
+  if (slot && v0 == 0 && CreatingLoadSlot(ctx.catalog, ctx.pipe_id)) {
+    // An earlier attempt made the slot and failed before recording its starting point (e.g.
+    // ClickHouse unreachable while emptying the tables): ours, and of no use without V0.
+    spdlog::warn("pipe {}: slot {} was left by an interrupted start of the load: dropping it",
+                 cfg.name, cfg.slot);
+    source->DropSlot();
     return false;
   }
   if (slot) {
@@ -114,7 +106,7 @@ bool CanResume(PipeContext& ctx, PgConnection& pg) {
                  "or name another one)");
     spdlog::warn("pipe {}: slot {} was invalidated during the snapshot; starting over", cfg.name,
                  cfg.slot);
-    DropSlotIfExists(pg, cfg.slot);
+    source->DropSlot();
   } else if (v0 != 0) {
     spdlog::warn("pipe {}: slot {} disappeared during the snapshot; starting over", cfg.name,
                  cfg.slot);
@@ -122,57 +114,49 @@ bool CanResume(PipeContext& ctx, PgConnection& pg) {
   return false;
 }
 
-// Snapshot only: always from the beginning, under a snapshot this connection exports.
-LoadSnapshot StandaloneSnapshot(PipeContext& ctx, PgConnection& pg) {
+// Snapshot only: always from the beginning, under a snapshot without a slot.
+LoadSnapshot StandaloneSnapshot(PipeContext& ctx, SnapshotSource& source) {
+  LoadSnapshot snapshot = source.ExportSnapshot(SourceTables(ctx.tables));
   StartOver(ctx);
-  ExportedSnapshot exported = BeginExportedSnapshot(pg, Sources(ctx));
-  ctx.catalog.SetSnapshotLsn(ctx.pipe_id, exported.wal_lsn);
-  LoadSnapshot s;
-  s.run = {exported.name, exported.wal_lsn};
-  return s;
+  ctx.catalog.SetSnapshotLsn(ctx.pipe_id, snapshot.consistent_point);
+  return snapshot;
+}
+
+// Plans under `snapshot` (resume: keeping the recorded plans) and copies what is pending.
+bool PlanAndCopy(PipeContext& ctx, SnapshotSource& source, const LoadSnapshot& snapshot,
+                 bool resume) {
+  std::vector<TableJob> jobs = PrepareSnapshotPlans(source, ctx, resume);
+  if (ctx.stop_requested.load()) return false;
+  if (!CopySnapshotPartitions(ctx, jobs, {snapshot.name, snapshot.consistent_point})) return false;
+  source.Finish();
+  return true;
 }
 
 }  // namespace
 
 bool CopyPendingUnderTemporarySlot(PipeContext& ctx) {
-  const PipeConfig& cfg = ctx.config;
-  auto exporter = PgConnection::Connect(cfg.source, true);
-  std::string temp = cfg.slot.substr(0, 40) + "_load_" + std::to_string(getpid());
-  CreatedSlot created = CreateTemporarySlotWithSnapshot(*exporter, temp);
+  std::unique_ptr<SnapshotSource> source = ctx.Ports().OpenSnapshotSource(ctx);
+  LoadSnapshot snapshot = source->CreateTemporarySlotWithSnapshot(SourceTables(ctx.tables));
   spdlog::info(
-      "pipe {}: partitions left of {} table(s) are copied under temporary slot {}'s "
+      "pipe {}: partitions left of {} table(s) are copied under a temporary slot's "
       "snapshot at {}",
-      cfg.name, ctx.tables.size(), temp, FormatLsn(created.consistent_point));
-  auto pg = PgConnection::Connect(cfg.source, false);
-  BeginSnapshotSession(*pg, created.snapshot_name, Sources(ctx));
-  std::vector<TableJob> jobs = PrepareSnapshotPlans(*pg, ctx, true);
-  if (ctx.stop_requested.load()) return false;
-  if (!CopySnapshotPartitions(ctx, jobs, {created.snapshot_name, created.consistent_point}))
-    return false;
-  pg->Exec("COMMIT");
-  return true;  // the temporary slot goes with `exporter`
+      ctx.config.name, ctx.tables.size(), FormatLsn(snapshot.consistent_point));
+  return PlanAndCopy(ctx, *source, snapshot, true);  // the temporary slot goes with `source`
 }
 
 std::optional<PipeState> RunSnapshot(PipeContext& ctx) {
   const PipeConfig& cfg = ctx.config;
   bool with_cdc = cfg.mode != ReplicationMode::kSnapshotOnly;
-  // The coordinator: plans under the snapshot and holds the tables' locks until the end.
-  auto pg = PgConnection::Connect(cfg.source, false);
-  if (with_cdc && CanResume(ctx, *pg)) {
+  if (with_cdc && CanResume(ctx)) {
     spdlog::info("pipe {}: resuming the snapshot: slot {} stays at {}", cfg.name, cfg.slot,
                  FormatLsn(ctx.Record().snapshot_lsn));
-    pg.reset();
     if (!CopyPendingUnderTemporarySlot(ctx)) return std::nullopt;
     return PipeState::kRunning;
   }
-  LoadSnapshot snapshot = with_cdc ? FreshSlotSnapshot(ctx) : StandaloneSnapshot(ctx, *pg);
-  if (with_cdc) BeginSnapshotSession(*pg, snapshot.run.snapshot_name, Sources(ctx));
-
-  std::vector<TableJob> jobs = PrepareSnapshotPlans(*pg, ctx, false);
-  if (ctx.stop_requested.load()) return std::nullopt;
-  if (!CopySnapshotPartitions(ctx, jobs, snapshot.run)) return std::nullopt;
-  pg->Exec("COMMIT");
-  snapshot.exporter.reset();
+  std::unique_ptr<SnapshotSource> source = ctx.Ports().OpenSnapshotSource(ctx);
+  LoadSnapshot snapshot =
+      with_cdc ? FreshSlotSnapshot(ctx, *source) : StandaloneSnapshot(ctx, *source);
+  if (!PlanAndCopy(ctx, *source, snapshot, false)) return std::nullopt;
   return with_cdc ? PipeState::kRunning : PipeState::kCompleted;
 }
 

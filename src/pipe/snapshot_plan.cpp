@@ -7,8 +7,6 @@
 
 #include "common/error.h"
 #include "source/postgres/ctid_partitioner.h"
-#include "source/postgres/table_layout.h"
-#include "source/postgres/value_bounds.h"
 #include "source/postgres/value_domain.h"
 #include "source/postgres/value_partitioner.h"
 
@@ -33,14 +31,14 @@ std::string ConfiguredColumn(const PipeConfig& config, const SourceTable& source
 }
 
 // The column to split `source` by value ranges, or "" for ctid ranges (or one partition).
-std::string ChoosePartitionColumn(PgConnection& conn, const SourceTable& source,
+std::string ChoosePartitionColumn(SnapshotSource& snapshot, const SourceTable& source,
                                   const std::string& configured, const TableLayout& layout) {
   if (!configured.empty()) {
     CheckPartitionColumn(source, configured);
     return configured;
   }
   if (layout.splittable) return "";
-  std::optional<std::string> key = PrimaryKeyFirstColumn(conn, source);
+  std::optional<std::string> key = snapshot.PrimaryKeyFirstColumn(source);
   if (!key) return "";
   const SourceColumn* c = FindColumn(source, *key);
   return c != nullptr && PartitionValueKind(PartitionOid(*c)) ? c->name : "";
@@ -74,7 +72,7 @@ void AddValuePartitions(SnapshotPlanRecord& plan, ValueKind kind, const ValueBou
   }
 }
 
-SnapshotPlanRecord NewPlan(PgConnection& conn, const SourceTable& source,
+SnapshotPlanRecord NewPlan(SnapshotSource& snapshot, const SourceTable& source,
                            const std::string& configured, const TableLayout& layout, bool only,
                            int64_t rows_per_partition) {
   SnapshotPlanRecord plan;
@@ -82,13 +80,11 @@ SnapshotPlanRecord NewPlan(PgConnection& conn, const SourceTable& source,
   plan.source_table = source.name;
   plan.filenode = layout.filenode;
   plan.estimated_rows = std::llround(layout.estimated_rows);
-  plan.partition_column = ChoosePartitionColumn(conn, source, configured, layout);
+  plan.partition_column = ChoosePartitionColumn(snapshot, source, configured, layout);
   if (!plan.partition_column.empty()) {
     // ChoosePartitionColumn returns only replicated columns that PartitionValueKind accepts.
     ValueKind kind = *PartitionValueKind(PartitionOid(*FindColumn(source, plan.partition_column)));
-    ValueBounds b =
-        ReadValueBounds(conn, source, plan.partition_column,
-                        FiniteCondition(kind, plan.partition_column, conn.server_version()), only);
+    ValueBounds b = snapshot.Bounds(source, plan.partition_column, kind, only);
     AddValuePartitions(plan, kind, b, layout.estimated_rows, rows_per_partition);
     return plan;
   }
@@ -159,11 +155,12 @@ CopyScope TableJob::Scope(const SnapshotPartitionRecord& partition) const {
   return CopyScope{only, CtidRangeCondition(range)};
 }
 
-std::vector<TableJob> PrepareSnapshotPlans(PgConnection& conn, PipeContext& ctx, bool resume) {
+std::vector<TableJob> PrepareSnapshotPlans(SnapshotSource& snapshot, PipeContext& ctx,
+                                           bool resume) {
   std::vector<TableJob> jobs;
   for (size_t i = 0; i < ctx.tables.size(); ++i) {
     const SourceTable& source = ctx.tables[i].source;
-    TableLayout layout = ReadTableLayout(conn, source);
+    TableLayout layout = snapshot.Layout(source);
     TableJob job;
     job.table = i;
     job.only = layout.relkind == 'r';
@@ -182,7 +179,7 @@ std::vector<TableJob> PrepareSnapshotPlans(PgConnection& conn, PipeContext& ctx,
     if (kept) {
       job.plan = std::move(*kept);
     } else {
-      job.plan = NewPlan(conn, source, ConfiguredColumn(ctx.config, source), layout, job.only,
+      job.plan = NewPlan(snapshot, source, ConfiguredColumn(ctx.config, source), layout, job.only,
                          ctx.config.snapshot_num_rows_per_partition);
       ctx.catalog.PutSnapshotPlan(ctx.pipe_id, job.plan);
       spdlog::info("pipe {}: table {}: ~{} rows in {} pages, {} partition(s){}", ctx.config.name,

@@ -18,7 +18,7 @@
 
 #include "catalog/catalog.h"
 #include "pipe/pipe_context.h"
-#include "source/postgres/pg_connection.h"
+#include "port/snapshot_source.h"
 #include "source/postgres/table_copy.h"
 #include "source/postgres/value_domain.h"
 
@@ -42,9 +42,9 @@ struct TableJob {
 // PartitionValueKind accepts: what a configured partition_column must be.
 void CheckPartitionColumn(const SourceTable& source, const std::string& column);
 
-// Runs on the coordinator's connection, inside the snapshot transaction that holds the tables'
-// locks. `resume`: keep the plans in the catalog where still valid; else plan every table anew
-// (the caller reset the catalog's plans).
-std::vector<TableJob> PrepareSnapshotPlans(PgConnection& conn, PipeContext& ctx, bool resume);
+// Reads through the load's snapshot source, whose coordinating session holds the tables' locks.
+// `resume`: keep the plans in the catalog where still valid; else plan every table anew (the
+// caller reset the catalog's plans).
+std::vector<TableJob> PrepareSnapshotPlans(SnapshotSource& source, PipeContext& ctx, bool resume);
 
 }  // namespace pg2ch

@@ -6,8 +6,6 @@
 #include "pipe/destination_table_for.h"
 #include "pipe/excluded_columns.h"
 #include "pipe/source_table_json.h"
-#include "source/postgres/replication_setup.h"
-#include "source/postgres/schema_reader.h"
 
 namespace pg2ch {
 namespace {
@@ -16,15 +14,11 @@ bool SameSource(const TableMapping& m, const TableRecord& t) {
   return m.source_schema == t.source_schema && m.source_table == t.source_table;
 }
 
-void RemoveTables(PipeContext& ctx, PgConnection& pg, const std::vector<TableRecord>& removed) {
+void RemoveTables(PipeContext& ctx, SourceAdmin& source, const std::vector<TableRecord>& removed) {
   bool owned = PublicationOwned(ctx.catalog, ctx.pipe_id);
   for (const TableRecord& t : removed) {
     // A publication the user made is theirs to change; its other changes are simply ignored.
-    if (owned) {
-      DropTableFromPublication(pg, ctx.config.publication, t.source_schema, t.source_table);
-      DropTableFromPublication(pg, InsertOnlyPublication(ctx.config.publication), t.source_schema,
-                               t.source_table);
-    }
+    if (owned) source.RemoveFromPublication(t.source_schema, t.source_table);
     ctx.catalog.RemoveTable(ctx.pipe_id, t.source_schema, t.source_table);
     spdlog::info("pipe {}: table {}.{} removed (ClickHouse table {} kept)", ctx.config.name,
                  t.source_schema, t.source_table, t.target_table);
@@ -32,14 +26,15 @@ void RemoveTables(PipeContext& ctx, PgConnection& pg, const std::vector<TableRec
 }
 
 // Returns true when the added tables need a load.
-bool AddTables(PipeContext& ctx, PgConnection& pg, const std::vector<TableMapping>& added) {
+bool AddTables(PipeContext& ctx, SourceAdmin& source_admin,
+               const std::vector<TableMapping>& added) {
   const PipeConfig& cfg = ctx.config;
   std::vector<DestinationTable> tables;
   std::string problems;
   for (const TableMapping& m : added) {
     try {
       tables.push_back(DestinationTableFor(
-          cfg, ExcludeColumns(ReadSourceTable(pg, m.source_schema, m.source_table), m.exclude),
+          cfg, ExcludeColumns(source_admin.ReadTable(m.source_schema, m.source_table), m.exclude),
           m.target_table, m.sorting_keys));
     } catch (const PipeError& e) {
       if (e.retryable()) throw;
@@ -61,8 +56,8 @@ bool AddTables(PipeContext& ctx, PgConnection& pg, const std::vector<TableMappin
     // deletion in PostgreSQL.
     if (load) destination->Truncate(tables[i]);
     if (owned)
-      AddTableToPublication(pg, cfg.publication, source);
-    else if (!PublicationIncludes(pg, cfg.publication, source))
+      source_admin.AddToPublication(source);
+    else if (!source_admin.PublicationIncludes(source))
       ThrowFatal("publication \"" + cfg.publication + "\" does not include " +
                  source.QualifiedName() + " (add it with ALTER PUBLICATION ... ADD TABLE)");
     ctx.catalog.PutTable(ctx.pipe_id, {added[i].source_schema, added[i].source_table,
@@ -93,9 +88,9 @@ TableChanges PendingTableChanges(Catalog& catalog, int64_t pipe_id, const PipeCo
 
 std::optional<PipeState> RunModify(PipeContext& ctx) {
   TableChanges changes = PendingTableChanges(ctx.catalog, ctx.pipe_id, ctx.config);
-  auto pg = PgConnection::Connect(ctx.config.source, false);
-  RemoveTables(ctx, *pg, changes.removed);
-  if (!changes.added.empty()) AddTables(ctx, *pg, changes.added);
+  std::unique_ptr<SourceAdmin> source = ctx.Ports().OpenSourceAdmin(ctx);
+  RemoveTables(ctx, *source, changes.removed);
+  if (!changes.added.empty()) AddTables(ctx, *source, changes.added);
   ctx.tables.clear();  // the runner reloads them from the catalog
   return LoadingAddedTables(ctx) ? PipeState::kSnapshot : PipeState::kRunning;
 }

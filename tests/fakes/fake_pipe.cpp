@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "fakes/fake_ports.h"
 #include "pipe/source_table_json.h"
 
 namespace pg2ch::fake {
@@ -43,6 +44,55 @@ PipeConfig ConfigFor(const std::string& name, const std::vector<SourceTable>& ta
   for (const SourceTable& t : tables)
     config.tables.push_back({t.schema, t.name, t.name, {}, {}, ""});
   return config;
+}
+
+Row R(std::initializer_list<const char*> cells) {
+  Row row;
+  for (const char* c : cells) row.push_back(c ? Cell::Text(c) : Cell::Null());
+  return row;
+}
+
+RowChange Change(ChangeOp op, uint32_t relid, Row row, Row old) {
+  RowChange c;
+  c.op = op;
+  c.relid = relid;
+  c.row = std::move(row);
+  c.old_row = std::move(old);
+  return c;
+}
+RowChange Insert(uint32_t relid, Row row) {
+  return Change(ChangeOp::kInsert, relid, std::move(row));
+}
+RowChange Update(uint32_t relid, Row row, Row old) {
+  return Change(ChangeOp::kUpdate, relid, std::move(row), std::move(old));
+}
+RowChange Delete(uint32_t relid, Row key) {
+  return Change(ChangeOp::kDelete, relid, std::move(key));
+}
+
+Transaction Txn(std::vector<RowChange> changes) {
+  Transaction t;
+  for (uint32_t i = 0; i < changes.size(); ++i) changes[i].ordinal = i;
+  t.changes = std::move(changes);
+  t.commit_time = 1;
+  return t;
+}
+
+void CommitLoad(FakeWal& wal, int round, int transactions) {
+  for (int i = 0; i < transactions; ++i) {
+    std::string id = std::to_string(round * 1000 + i);
+    std::string v = "v" + id;
+    wal.Commit(Txn({Insert(kItems, R({id.c_str(), v.c_str()})),
+                    Insert(kNotes, R({("k" + id).c_str(), "1"}))}));
+    if (i % 3 == 0)
+      wal.Commit(Txn({Update(kItems, R({id.c_str(), "changed"})),
+                      Update(kItems, R({id.c_str(), "changed twice"})),
+                      Update(kNotes, R({("k" + id).c_str(), "2"}))}));
+    if (i % 5 == 1)
+      wal.Commit(
+          Txn({Update(kNotes, R({("moved" + id).c_str(), "3"}), R({("k" + id).c_str(), "1"}))}));
+    if (i % 7 == 2) wal.Commit(Txn({Delete(kItems, R({id.c_str(), nullptr}))}));
+  }
 }
 
 int64_t CreateRunningPipe(Catalog& catalog, const PipeConfig& config,

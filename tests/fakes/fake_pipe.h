@@ -4,11 +4,13 @@
 
 #include <chrono>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "catalog/catalog.h"
+#include "core/change.h"
 #include "core/table_schema.h"
 #include "pipe/pipe_config.h"
 
@@ -19,6 +21,19 @@ inline constexpr uint32_t kNotes = 16402;  // public.notes (k text key, n intege
 
 SourceColumn Column(std::string name, uint32_t oid, std::string type, bool key);
 std::vector<SourceTable> ItemsAndNotes();
+
+// A row of texts (nullptr: NULL), a change, and a transaction of changes (ordinals set).
+Row R(std::initializer_list<const char*> cells);
+RowChange Change(ChangeOp op, uint32_t relid, Row row, Row old = {});
+RowChange Insert(uint32_t relid, Row row);
+RowChange Update(uint32_t relid, Row row, Row old = {});
+RowChange Delete(uint32_t relid, Row key);
+Transaction Txn(std::vector<RowChange> changes);
+
+class FakeWal;
+// Commits a mixed load on items and notes: inserts, updates, key changes, deletes, several per
+// key in one transaction. `round` makes each call's keys distinct where it matters.
+void CommitLoad(FakeWal& wal, int round, int transactions);
 
 // A definition for `tables`, with short batching intervals.
 PipeConfig ConfigFor(const std::string& name, const std::vector<SourceTable>& tables);

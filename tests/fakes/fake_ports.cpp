@@ -85,12 +85,89 @@ void FakeWal::PutPartition(uint32_t relid, const std::string& where, std::vector
   partitions_[{relid, where}] = std::move(rows);
 }
 
-std::vector<Row> FakeWal::Partition(uint32_t relid, const std::string& where) {
+std::vector<Row> FakeWal::Partition(uint32_t relid, const std::string& where,
+                                    const std::string& snapshot) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = partitions_.find({relid, where});
+    if (it != partitions_.end()) return it->second;
+    if (!where.empty())
+      throw std::logic_error("fake: no partition of " + std::to_string(relid) + " where " + where);
+  }
+  return SnapshotRows(snapshot, relid);  // the whole table, as the snapshot sees it
+}
+
+void FakeWal::DefineTable(SourceTable table) {
   std::lock_guard lock(mu_);
-  auto it = partitions_.find({relid, where});
-  if (it == partitions_.end())
-    throw std::logic_error("fake: no partition of " + std::to_string(relid) + " where " + where);
-  return it->second;
+  std::erase_if(defined_, [&](const SourceTable& t) { return t.relid == table.relid; });
+  defined_.push_back(std::move(table));
+}
+
+std::optional<SourceTable> FakeWal::Table(const std::string& schema, const std::string& name) {
+  std::lock_guard lock(mu_);
+  for (const SourceTable& t : defined_)
+    if (t.schema == schema && t.name == name) return t;
+  return std::nullopt;
+}
+
+std::optional<std::vector<std::string>> FakeWal::Publication() {
+  std::lock_guard lock(mu_);
+  return publication_;
+}
+
+void FakeWal::SetPublication(std::vector<std::string> qualified_names) {
+  std::lock_guard lock(mu_);
+  publication_ = std::move(qualified_names);
+}
+
+std::optional<FakeWal::Slot> FakeWal::slot() {
+  std::lock_guard lock(mu_);
+  if (!slot_exists_) return std::nullopt;
+  return Slot{confirmed_, slot_lost_};
+}
+
+Lsn FakeWal::CreateSlot() {
+  std::lock_guard lock(mu_);
+  if (slot_exists_) throw PipeError(ErrorKind::kFatal, "fake: the slot exists");
+  slot_exists_ = true;
+  slot_lost_ = false;
+  confirmed_ = committed_.empty() ? 0 : committed_.back().end_lsn;
+  return confirmed_;
+}
+
+void FakeWal::DropSlot() {
+  std::lock_guard lock(mu_);
+  slot_exists_ = false;
+  slot_lost_ = false;
+}
+
+void FakeWal::LoseSlot() {
+  std::lock_guard lock(mu_);
+  slot_lost_ = true;
+}
+
+std::string FakeWal::ExportSnapshot() {
+  std::lock_guard lock(mu_);
+  std::string name = "snapshot-" + std::to_string(snapshots_.size() + 1);
+  snapshots_[name] = committed_.empty() ? 0 : committed_.back().end_lsn;
+  return name;
+}
+
+std::vector<Row> FakeWal::SnapshotRows(const std::string& snapshot, uint32_t relid) {
+  std::vector<Transaction> seen;
+  std::vector<SourceTable> tables;
+  {
+    std::lock_guard lock(mu_);
+    auto at = snapshots_.find(snapshot);
+    if (at == snapshots_.end()) throw PipeError(ErrorKind::kRetryable, "fake: no such snapshot");
+    for (const Transaction& t : committed_)
+      if (t.end_lsn <= at->second) seen.push_back(t);
+    tables = defined_;
+  }
+  std::map<uint32_t, std::map<std::string, Row>> replayed = Replay(tables, seen);
+  std::vector<Row> rows;
+  for (auto& [key, row] : replayed[relid]) rows.push_back(std::move(row));
+  return rows;
 }
 
 std::optional<Transaction> FakeWal::After(Lsn position) {
@@ -305,12 +382,13 @@ class FakeSnapshotDestination final : public SnapshotDestination {
 
 class FakePartitionReader final : public PartitionReader {
  public:
-  explicit FakePartitionReader(FakeWal& wal) : wal_(wal) {}
+  FakePartitionReader(FakeWal& wal, std::string snapshot)
+      : wal_(wal), snapshot_(std::move(snapshot)) {}
   uint64_t Copy(const SourceTable& table, const CopyScope& scope, bool, SnapshotWriter& writer,
                 const std::function<void()>& tick) override {
     wal_.faults().Hit("copy");
     uint64_t rows = 0;
-    for (const Row& row : wal_.Partition(table.relid, scope.where)) {
+    for (const Row& row : wal_.Partition(table.relid, scope.where, snapshot_)) {
       wal_.faults().Hit("copy_row");
       if (int micros = wal_.row_micros.load(); micros > 0)
         std::this_thread::sleep_for(std::chrono::microseconds(micros));
@@ -320,6 +398,95 @@ class FakePartitionReader final : public PartitionReader {
     }
     return rows;
   }
+
+ private:
+  FakeWal& wal_;
+  std::string snapshot_;
+};
+
+class FakeSourceAdmin final : public SourceAdmin {
+ public:
+  explicit FakeSourceAdmin(FakeWal& wal) : wal_(wal) {}
+  void CheckLogicalReplication() override {}
+  SourceTable ReadTable(const std::string& schema, const std::string& name) override {
+    wal_.faults().Hit("read_table");
+    std::optional<SourceTable> table = wal_.Table(schema, name);
+    if (!table) ThrowFatal("table " + schema + "." + name + " does not exist");
+    return *table;
+  }
+  bool EnsurePublication(const std::vector<SourceTable>& tables) override {
+    wal_.faults().Hit("publication");
+    if (wal_.Publication()) return false;
+    std::vector<std::string> names;
+    for (const SourceTable& t : tables) names.push_back(t.QualifiedName());
+    wal_.SetPublication(std::move(names));
+    return true;
+  }
+  bool PublicationIncludes(const SourceTable& table) override {
+    std::vector<std::string> names = wal_.Publication().value_or(std::vector<std::string>{});
+    return std::find(names.begin(), names.end(), table.QualifiedName()) != names.end();
+  }
+  void AddToPublication(const SourceTable& table) override {
+    wal_.faults().Hit("publication");
+    std::vector<std::string> names = wal_.Publication().value_or(std::vector<std::string>{});
+    if (!PublicationIncludes(table)) names.push_back(table.QualifiedName());
+    wal_.SetPublication(std::move(names));
+  }
+  void RemoveFromPublication(const std::string& schema, const std::string& name) override {
+    wal_.faults().Hit("publication");
+    std::vector<std::string> names = wal_.Publication().value_or(std::vector<std::string>{});
+    std::erase(names, schema + "." + name);
+    wal_.SetPublication(std::move(names));
+  }
+  std::optional<SlotState> FindSlot() override {
+    wal_.faults().Hit("find_slot");
+    std::optional<FakeWal::Slot> slot = wal_.slot();
+    if (!slot) return std::nullopt;
+    return SlotState{slot->confirmed, slot->lost};
+  }
+  Lsn CreateSlot() override {
+    wal_.faults().Hit("create_slot");
+    return wal_.CreateSlot();
+  }
+  void DropSlot() override {
+    wal_.faults().Hit("drop_slot");
+    wal_.DropSlot();
+  }
+
+ private:
+  FakeWal& wal_;
+};
+
+class FakeSnapshotSource final : public SnapshotSource {
+ public:
+  explicit FakeSnapshotSource(FakeWal& wal) : wal_(wal) {}
+  LoadSnapshot CreateSlotWithSnapshot(const std::vector<SourceTable>&) override {
+    wal_.faults().Hit("slot_snapshot");
+    Lsn at = wal_.CreateSlot();
+    return {wal_.ExportSnapshot(), at};
+  }
+  LoadSnapshot CreateTemporarySlotWithSnapshot(const std::vector<SourceTable>&) override {
+    wal_.faults().Hit("temporary_snapshot");
+    Lsn at = wal_.end();
+    return {wal_.ExportSnapshot(), at};
+  }
+  LoadSnapshot ExportSnapshot(const std::vector<SourceTable>&) override {
+    wal_.faults().Hit("export_snapshot");
+    Lsn at = wal_.end();
+    return {wal_.ExportSnapshot(), at};
+  }
+  // Never split: one partition per table, the whole table.
+  TableLayout Layout(const SourceTable&) override {
+    wal_.faults().Hit("plan");
+    return TableLayout{'r', 0, 0, 0, 1, false};
+  }
+  std::optional<std::string> PrimaryKeyFirstColumn(const SourceTable&) override {
+    return std::nullopt;
+  }
+  ValueBounds Bounds(const SourceTable&, const std::string&, ValueKind, bool) override {
+    throw std::logic_error("fake: tables are not split by value");
+  }
+  void Finish() override { wal_.faults().Hit("finish_snapshot"); }
 
  private:
   FakeWal& wal_;
@@ -360,10 +527,20 @@ std::unique_ptr<SnapshotDestination> FakePorts::OpenSnapshotDestination(
 }
 
 std::unique_ptr<PartitionReader> FakePorts::OpenPartitionReader(const PipeContext&,
-                                                                const std::string&,
+                                                                const std::string& snapshot_name,
                                                                 const std::vector<SourceTable>&) {
   wal_.faults().Hit("open_reader");
-  return std::make_unique<FakePartitionReader>(wal_);
+  return std::make_unique<FakePartitionReader>(wal_, snapshot_name);
+}
+
+std::unique_ptr<SourceAdmin> FakePorts::OpenSourceAdmin(const PipeContext&) {
+  wal_.faults().Hit("open_admin");
+  return std::make_unique<FakeSourceAdmin>(wal_);
+}
+
+std::unique_ptr<SnapshotSource> FakePorts::OpenSnapshotSource(const PipeContext&) {
+  wal_.faults().Hit("open_snapshot_source");
+  return std::make_unique<FakeSnapshotSource>(wal_);
 }
 
 std::unique_ptr<ChangeSource> FakePorts::OpenChangeSource(PipeContext&, Lsn start,

@@ -1,13 +1,18 @@
 // In-memory stand-ins for the pipe's ports (pipe/pipe_ports.h), so that the lifecycle's
 // orchestration (batches, checkpoints, confirmations, retries, stops) is tested without servers.
 //
-// - FakeWal is what PostgreSQL keeps between connections: committed transactions in LSN order and
-//   the slot's confirmed position. A FakeChangeSource streams it from a start position as a
-//   replication connection would, spilling large transactions through the pipe's SpillPolicy.
+// - FakeWal is what PostgreSQL keeps between connections: its tables' definitions, committed
+//   transactions in LSN order, the publication, the slot and its confirmed position, and the
+//   snapshots exported (each sees the transactions committed before it). A FakeChangeSource
+//   streams it from a start position as a replication connection would, spilling large
+//   transactions through the pipe's SpillPolicy; the initial load reads a snapshot's rows.
 // - FakeTables is what ClickHouse keeps: every row ever written, and the table as FINAL reads it
 //   (per key, the row of the highest version; among equal versions the last written).
 // - Faults makes the n-th call of a named step throw a given error, as a server or network would:
-//   the steps are open_source, next, confirm, resolve (source) and open_destination, apply (before
+//   the steps are open_admin, read_table, publication, find_slot, create_slot, drop_slot (Setup,
+//   resync, a load's start), open_snapshot_source, slot_snapshot, temporary_snapshot,
+//   export_snapshot, plan (each table's layout), finish_snapshot (the load's source side),
+//   open_source, next, confirm, resolve (source) and open_destination, apply (before
 //   anything is written), applied (after every row is written, before the call returns: a crash
 //   between the insert and the checkpoint) and update_table; for the initial load open_reader,
 //   copy (a partition's COPY), copy_row (each row read) and finish (a writer's Finish, before
@@ -59,11 +64,30 @@ class FakeWal {
   std::vector<Transaction> Committed();
   Lsn confirmed();
   Lsn end();
-  // The rows of table `relid` within the initial load's `scope` (CopyScope::where).
+  // The rows of table `relid` within the initial load's `scope` (CopyScope::where), whatever the
+  // snapshot; without them, a whole table ("") is read as `snapshot` sees it.
   void PutPartition(uint32_t relid, const std::string& where, std::vector<Row> rows);
-  std::vector<Row> Partition(uint32_t relid, const std::string& where);
+  std::vector<Row> Partition(uint32_t relid, const std::string& where, const std::string& snapshot);
   // How long reading one row of a partition takes (0: no time at all).
   std::atomic<int> row_micros{0};
+  // The tables the source has (what ReadTable finds).
+  void DefineTable(SourceTable table);
+  std::optional<SourceTable> Table(const std::string& schema, const std::string& name);
+  // The publication (empty until made) and the tables it holds.
+  std::optional<std::vector<std::string>> Publication();
+  void SetPublication(std::vector<std::string> qualified_names);
+  // The slot: made at the current end (nothing before it is streamed), dropped, invalidated.
+  struct Slot {
+    Lsn confirmed = 0;
+    bool lost = false;
+  };
+  std::optional<Slot> slot();
+  Lsn CreateSlot();
+  void DropSlot();
+  void LoseSlot();
+  // A snapshot of now; its rows of a table are those of every transaction committed before.
+  std::string ExportSnapshot();
+  std::vector<Row> SnapshotRows(const std::string& snapshot, uint32_t relid);
   // Source side, for FakeChangeSource.
   std::optional<Transaction> After(Lsn position);
   void Confirm(Lsn lsn);
@@ -74,6 +98,11 @@ class FakeWal {
   std::mutex mu_;
   std::vector<Transaction> committed_;
   std::map<std::pair<uint32_t, std::string>, std::vector<Row>> partitions_;
+  std::vector<SourceTable> defined_;
+  std::optional<std::vector<std::string>> publication_;
+  bool slot_exists_ = false;
+  bool slot_lost_ = false;
+  std::map<std::string, Lsn> snapshots_;
   Lsn next_ = 0x1000000;
   Lsn confirmed_ = 0;
 };
@@ -109,6 +138,8 @@ class FakeTables {
 class FakePorts final : public PipePorts {
  public:
   FakePorts(FakeWal& wal, FakeTables& tables) : wal_(wal), tables_(tables) {}
+  std::unique_ptr<SourceAdmin> OpenSourceAdmin(const PipeContext& ctx) override;
+  std::unique_ptr<SnapshotSource> OpenSnapshotSource(const PipeContext& ctx) override;
   std::unique_ptr<ChangeSource> OpenChangeSource(PipeContext& ctx, Lsn start,
                                                  SpillPolicy spill) override;
   std::unique_ptr<ChangeDestination> OpenChangeDestination(const PipeContext& ctx) override;

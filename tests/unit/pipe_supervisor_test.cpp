@@ -37,6 +37,12 @@ struct FakeServers {
 class PortsByPipe final : public PipePorts {
  public:
   FakeServers& operator[](const std::string& pipe) { return servers_[pipe]; }
+  std::unique_ptr<SourceAdmin> OpenSourceAdmin(const PipeContext& ctx) override {
+    return Of(ctx).OpenSourceAdmin(ctx);
+  }
+  std::unique_ptr<SnapshotSource> OpenSnapshotSource(const PipeContext& ctx) override {
+    return Of(ctx).OpenSnapshotSource(ctx);
+  }
   std::unique_ptr<ChangeSource> OpenChangeSource(PipeContext& ctx, Lsn start,
                                                  SpillPolicy spill) override {
     return Of(ctx).OpenChangeSource(ctx, start, std::move(spill));

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "core/table_layout.h"
 #include "core/table_schema.h"
 #include "source/postgres/pg_connection.h"
 
@@ -18,12 +19,6 @@ namespace pg2ch {
 // The first column of the table's primary key (in key order, not column order: its index can
 // serve min() and max()); nullopt without a primary key.
 std::optional<std::string> PrimaryKeyFirstColumn(PgConnection& conn, const SourceTable& table);
-
-struct ValueBounds {
-  // As PostgreSQL prints them; nullopt when no row has a (finite) non-NULL value.
-  std::optional<std::string> min;
-  std::optional<std::string> max;
-};
 
 // min(column) and max(column) among the rows that meet `finite` (SQL; "" for all rows), in one
 // query (each an index probe when the column leads an index). `only`: FROM ONLY, as the copy

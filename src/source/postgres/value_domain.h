@@ -21,11 +21,10 @@
 #include <string>
 #include <vector>
 
+#include "core/table_layout.h"
 #include "source/postgres/value_partitioner.h"
 
 namespace pg2ch {
-
-enum class ValueKind { kInteger, kNumeric, kTimestamp, kTimestamptz, kDate };
 
 // nullopt for a column type that cannot be split by value.
 std::optional<ValueKind> PartitionValueKind(uint32_t type_oid);

@@ -1,0 +1,197 @@
+// A new pipe's whole lifecycle (Provisioning -> Setup -> Snapshot -> Running) on in-memory ports
+// (tests/fakes/fake_ports.h): the source's tables, publication, slot and snapshots are a FakeWal,
+// ClickHouse is FakeTables. A stop in every state, and a retryable fault at every step of Setup
+// and of the initial load, end with the destination equal to the source once CDC caught up,
+// the pipe never Failed.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "catalog/catalog.h"
+#include "fakes/fake_pipe.h"
+#include "fakes/fake_ports.h"
+#include "pipe/pipe_runner.h"
+#include "pipe/pipe_substates.h"
+
+namespace pg2ch {
+namespace {
+
+using fake::FakePorts;
+using fake::FakeTables;
+using fake::FakeWal;
+using fake::Faults;
+using fake::kItems;
+using fake::kNotes;
+using fake::WaitFor;
+
+class Lifecycle : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const SourceTable& t : fake::ItemsAndNotes()) wal_.DefineTable(t);
+    config_ = fake::ConfigFor("life", fake::ItemsAndNotes());
+    config_.snapshot_max_parallel_workers = 2;
+    fake::CommitLoad(wal_, 1, 40);  // what the tables hold before the pipe exists
+    wal_.row_micros = 100;          // a load that takes a moment, so that CDC overlaps it
+  }
+  void TearDown() override { Stop(); }
+
+  void Start() {
+    stop_ = false;
+    final_state_ = PipeState::kProvisioning;
+    runner_ = std::thread([this] {
+      Catalog catalog(temp_.path());
+      final_state_ = PipeRunner(catalog, config_, stop_, nullptr, &ports_).Run();
+      ended_ = true;
+    });
+  }
+  PipeState Stop() {
+    stop_ = true;
+    if (runner_.joinable()) runner_.join();
+    ended_ = false;
+    return final_state_;
+  }
+  std::optional<PipeRecord> Record() { return temp_.catalog().FindPipe(config_.name); }
+  // Running, and every committed transaction confirmed.
+  bool CaughtUp() {
+    return WaitFor([&] {
+             auto r = Record();
+             return ended_ ||
+                    (r && r->state == PipeState::kRunning && wal_.confirmed() == wal_.end());
+           }) &&
+           !ended_;
+  }
+  bool EverFailed() {
+    auto r = Record();
+    if (!r) return false;
+    for (const StateTransition& t : temp_.catalog().History(r->id))
+      if (t.to == PipeState::kFailed) return true;
+    return false;
+  }
+  void ExpectEqual() {
+    auto expected = fake::Replay(fake::ItemsAndNotes(), wal_.Committed());
+    EXPECT_EQ(tables_.Final(kItems), expected[kItems]);
+    EXPECT_EQ(tables_.Final(kNotes), expected[kNotes]);
+    EXPECT_FALSE(expected[kItems].empty());
+  }
+  // The pipe's state, read by another connection (fault actions run on the pipe's threads).
+  PipeState StateNow() {
+    Catalog catalog(temp_.path());
+    return catalog.FindPipe(config_.name)->state;
+  }
+
+  fake::TempCatalog temp_{"lifecycle"};
+  PipeConfig config_;
+  Faults faults_;
+  FakeWal wal_{faults_};
+  FakeTables tables_{faults_};
+  FakePorts ports_{wal_, tables_};
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> ended_{false};
+  std::atomic<PipeState> final_state_{PipeState::kProvisioning};
+  std::thread runner_;
+};
+
+TEST_F(Lifecycle, NewPipeSetsUpLoadsAndStreams) {
+  // Transactions committed while the load copies: CDC must take exactly those after the slot.
+  faults_.On("copy_row", 20, [&] { fake::CommitLoad(wal_, 2, 30); });
+  Start();
+  ASSERT_TRUE(CaughtUp());
+  fake::CommitLoad(wal_, 3, 30);
+  ASSERT_TRUE(CaughtUp());
+  ExpectEqual();
+  EXPECT_FALSE(EverFailed());
+
+  std::vector<std::string> states;
+  for (const StateTransition& t : temp_.catalog().History(Record()->id))
+    states.emplace_back(StateName(t.to));
+  EXPECT_EQ(states, (std::vector<std::string>{"Provisioning", "Setup", "Snapshot", "Running"}));
+  EXPECT_EQ(wal_.Publication(), (std::vector<std::string>{"public.items", "public.notes"}));
+  ASSERT_TRUE(wal_.slot().has_value());
+  // The copy's rows carry the slot's starting point: a snapshot row never outranks a change.
+  EXPECT_GT(Record()->snapshot_lsn, 0u);
+  EXPECT_GE(Record()->checkpoint_lsn, Record()->snapshot_lsn);
+  EXPECT_EQ(faults_.thrown(), 1);  // only the planned commit
+}
+
+struct StopAt {
+  std::string step;
+  int nth;
+  PipeState state;  // the state the pipe is in when the stop comes
+};
+
+class StopInState : public Lifecycle, public ::testing::WithParamInterface<StopAt> {};
+
+// A stop in any state, then a restart: the pipe goes on from where it was (a load resumed under
+// a temporary slot's snapshot, its slot kept) and ends equal.
+TEST_P(StopInState, ResumesAndLosesNothing) {
+  const StopAt& at = GetParam();
+  std::optional<PipeState> stopped_in;
+  faults_.On(at.step, at.nth, [&] {
+    stopped_in = StateNow();
+    stop_ = true;
+  });
+  faults_.On("copy_row", 30, [&] { fake::CommitLoad(wal_, 2, 20); });
+  Start();
+  ASSERT_TRUE(WaitFor([&] { return ended_.load(); }));
+  PipeState after_stop = Stop();
+  ASSERT_TRUE(stopped_in.has_value()) << at.step << " was never reached";
+  EXPECT_EQ(*stopped_in, at.state);
+  EXPECT_NE(after_stop, PipeState::kFailed);
+
+  fake::CommitLoad(wal_, 3, 20);
+  Start();
+  ASSERT_TRUE(CaughtUp()) << "stopped in " << StateName(after_stop);
+  ExpectEqual();
+  EXPECT_FALSE(EverFailed());
+  EXPECT_EQ(RetryingReason(temp_.catalog(), Record()->id), "");
+}
+
+INSTANTIATE_TEST_SUITE_P(States, StopInState,
+                         ::testing::Values(StopAt{"read_table", 1, PipeState::kSetup},
+                                           StopAt{"publication", 1, PipeState::kSetup},
+                                           StopAt{"slot_snapshot", 1, PipeState::kSnapshot},
+                                           StopAt{"plan", 2, PipeState::kSnapshot},
+                                           StopAt{"copy_row", 25, PipeState::kSnapshot},
+                                           StopAt{"copy_row", 70, PipeState::kSnapshot},
+                                           StopAt{"finish_snapshot", 1, PipeState::kSnapshot},
+                                           StopAt{"next", 3, PipeState::kRunning}),
+                         [](const auto& info) {
+                           return info.param.step + "_" + std::to_string(info.param.nth);
+                         });
+
+struct FaultAt {
+  std::string step;
+  int nth;
+};
+
+class FaultInLifecycle : public Lifecycle, public ::testing::WithParamInterface<FaultAt> {};
+
+// Connection lost (or ClickHouse unreachable) at any step of Setup and of the initial load: the
+// pipe retries in its state and ends equal, never Failed.
+TEST_P(FaultInLifecycle, IsRetriedAndLosesNothing) {
+  const FaultAt& at = GetParam();
+  faults_.At(at.step, at.nth, PipeError(ErrorKind::kRetryable, "connection lost at " + at.step));
+  faults_.On("copy_row", 30, [&] { fake::CommitLoad(wal_, 2, 20); });
+  Start();
+  ASSERT_TRUE(CaughtUp()) << "ended " << StateName(final_state_) << ": "
+                          << (Record() ? Record()->last_error : "");
+  EXPECT_EQ(faults_.calls(at.step) >= at.nth, true) << at.step << " was never reached";
+  fake::CommitLoad(wal_, 3, 20);
+  ASSERT_TRUE(CaughtUp());
+  ExpectEqual();
+  EXPECT_FALSE(EverFailed());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Steps, FaultInLifecycle,
+    ::testing::Values(FaultAt{"open_admin", 1}, FaultAt{"read_table", 2},
+                      FaultAt{"ensure_tables", 1}, FaultAt{"publication", 1},
+                      FaultAt{"open_snapshot_source", 1}, FaultAt{"slot_snapshot", 1},
+                      FaultAt{"truncate", 1}, FaultAt{"plan", 1}, FaultAt{"open_reader", 1},
+                      FaultAt{"copy", 2}, FaultAt{"copy_row", 40}, FaultAt{"finish", 1},
+                      FaultAt{"finish_snapshot", 1}, FaultAt{"open_source", 1}),
+    [](const auto& info) { return info.param.step + "_" + std::to_string(info.param.nth); });
+
+}  // namespace
+}  // namespace pg2ch
