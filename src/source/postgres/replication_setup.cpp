@@ -106,9 +106,17 @@ bool PublicationIncludes(PgConnection& conn, const std::string& publication,
 
 void AddTableToPublication(PgConnection& conn, const std::string& publication,
                            const SourceTable& table) {
-  if (Includes(conn, publication, table.schema, table.name)) return;
-  conn.Exec("ALTER PUBLICATION " + PgIdent(publication) + " ADD TABLE " + PgIdent(table.schema) +
-            "." + PgIdent(table.name));
+  // Keyless tables go to the insert-only companion, as at Setup: in the main publication
+  // PostgreSQL would refuse the user's UPDATE and DELETE on them.
+  std::string target =
+      table.identity == RowIdentity::kInsertOnly ? InsertOnlyPublication(publication) : publication;
+  if (!PublicationExists(conn, target)) {
+    CreatePublication(conn, target, {&table}, target != publication);
+    return;
+  }
+  if (Includes(conn, target, table.schema, table.name)) return;
+  conn.Exec("ALTER PUBLICATION " + PgIdent(target) + " ADD TABLE " + PgIdent(table.schema) + "." +
+            PgIdent(table.name));
 }
 
 void DropTableFromPublication(PgConnection& conn, const std::string& publication,

@@ -39,6 +39,7 @@ bool EnsurePublication(PgConnection& conn, const std::string& publication,
 bool PublicationIncludes(PgConnection& conn, const std::string& publication,
                          const SourceTable& table);
 // ALTER PUBLICATION ... ADD TABLE / DROP TABLE, each skipped when already so (repeatable).
+// Adding puts an insert-only table into InsertOnlyPublication(publication), made if missing.
 void AddTableToPublication(PgConnection& conn, const std::string& publication,
                            const SourceTable& table);
 void DropTableFromPublication(PgConnection& conn, const std::string& publication,
