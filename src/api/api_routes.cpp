@@ -49,7 +49,7 @@ std::vector<Route> ApiServer::BuildRoutes() {
   auto view = [=](Catalog& catalog, const PipeRecord& record) {
     return RenderPipe(pipe_view(catalog, record));
   };
-  auto catalog = [this] { return std::make_unique<Catalog>(supervisor_.catalog_path()); };
+  auto catalog = [this] { return supervisor_.ConnectCatalog(); };
   std::vector<Route> routes;
 
   routes.push_back({"GET", "/health", "Liveness check (no token needed)", false, "", "Health",

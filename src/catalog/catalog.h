@@ -9,6 +9,8 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -79,71 +81,72 @@ struct TableRecord {
 
 class Catalog {
  public:
-  explicit Catalog(const std::string& path);  // opens or creates; throws PipeError(kFatal)
-  ~Catalog();
-  Catalog(const Catalog&) = delete;
-  Catalog& operator=(const Catalog&) = delete;
-  // The file, for another thread to open its own Catalog on.
-  const std::string& path() const;
+  virtual ~Catalog() = default;
+
+  // Another connection to the same catalog, for another thread. May be called from any thread.
+  virtual std::unique_ptr<Catalog> Connect() const = 0;
+  // A directory on this host for what a pipe keeps in local files (large transactions spilled
+  // to disk), created by whoever writes there. Beside the catalog file for SQLite.
+  virtual std::filesystem::path LocalDirectory() const = 0;
 
   // Creates the pipe in Provisioning (and records that first entry, from no state). Throws if
   // the name exists.
-  PipeRecord CreatePipe(const std::string& name, const std::string& config_json);
-  std::optional<PipeRecord> FindPipe(const std::string& name);
-  std::vector<PipeRecord> ListPipes();
+  virtual PipeRecord CreatePipe(const std::string& name, const std::string& config_json) = 0;
+  virtual std::optional<PipeRecord> FindPipe(const std::string& name) = 0;
+  virtual std::vector<PipeRecord> ListPipes() = 0;
 
   // Records a transition; throws PipeError(kFatal) if the state machine forbids it. `reason` is
   // stored as last_error too when `to` is Failed.
-  void Transition(int64_t pipe_id, PipeState to, const std::string& reason);
-  std::vector<StateTransition> History(int64_t pipe_id);
+  virtual void Transition(int64_t pipe_id, PipeState to, const std::string& reason) = 0;
+  virtual std::vector<StateTransition> History(int64_t pipe_id) = 0;
   // Compare-and-set: moves the pipe from `from` to `to` only if it is still in `from`; returns
   // false (and records nothing) when another actor changed the state first. Lets the API and a
   // pipe's worker both move states without losing either move.
-  bool TransitionIf(int64_t pipe_id, PipeState from, PipeState to, const std::string& reason);
+  virtual bool TransitionIf(int64_t pipe_id, PipeState from, PipeState to,
+                            const std::string& reason) = 0;
 
-  std::optional<PipeRecord> FindPipeById(int64_t pipe_id);
-  void UpdateConfig(int64_t pipe_id, const std::string& config_json);
+  virtual std::optional<PipeRecord> FindPipeById(int64_t pipe_id) = 0;
+  virtual void UpdateConfig(int64_t pipe_id, const std::string& config_json) = 0;
   // Removes the pipe, its history, tables and properties.
-  void DeletePipe(int64_t pipe_id);
+  virtual void DeletePipe(int64_t pipe_id) = 0;
   // Small facts about a pipe, e.g. whether pg2ch created its publication.
-  void SetProperty(int64_t pipe_id, const std::string& key, const std::string& value);
-  std::optional<std::string> GetProperty(int64_t pipe_id, const std::string& key);
+  virtual void SetProperty(int64_t pipe_id, const std::string& key, const std::string& value) = 0;
+  virtual std::optional<std::string> GetProperty(int64_t pipe_id, const std::string& key) = 0;
 
-  void SetSnapshotLsn(int64_t pipe_id, Lsn lsn);
-  void SetCheckpoint(int64_t pipe_id, Lsn lsn);
+  virtual void SetSnapshotLsn(int64_t pipe_id, Lsn lsn) = 0;
+  virtual void SetCheckpoint(int64_t pipe_id, Lsn lsn) = 0;
 
-  void PutTable(int64_t pipe_id, const TableRecord& table);  // insert or replace by source name
-  std::vector<TableRecord> Tables(int64_t pipe_id);
+  // Insert or replace by source name.
+  virtual void PutTable(int64_t pipe_id, const TableRecord& table) = 0;
+  virtual std::vector<TableRecord> Tables(int64_t pipe_id) = 0;
   // Replaces only the recorded definition of one table (a column added during CDC); its
   // snapshot progress stays. No-op when the pipe has no such table.
-  void UpdateTableSchema(int64_t pipe_id, const std::string& source_schema,
-                         const std::string& source_table, const std::string& schema_json);
-  void MarkTableSnapshotDone(int64_t pipe_id, const std::string& source_schema,
-                             const std::string& source_table, int64_t rows);
-  void ResetTablesSnapshot(int64_t pipe_id);
-  // Forgets one table of the pipe: its record and its load plan (sqlite_catalog_snapshot.cpp).
-  void RemoveTable(int64_t pipe_id, const std::string& source_schema,
-                   const std::string& source_table);
+  virtual void UpdateTableSchema(int64_t pipe_id, const std::string& source_schema,
+                                 const std::string& source_table,
+                                 const std::string& schema_json) = 0;
+  virtual void MarkTableSnapshotDone(int64_t pipe_id, const std::string& source_schema,
+                                     const std::string& source_table, int64_t rows) = 0;
+  virtual void ResetTablesSnapshot(int64_t pipe_id) = 0;
+  // Forgets one table of the pipe: its record and its load plan.
+  virtual void RemoveTable(int64_t pipe_id, const std::string& source_schema,
+                           const std::string& source_table) = 0;
 
-  // Initial-load plans (sqlite_catalog_snapshot.cpp).
+  // Initial-load plans.
   // Replaces the plan of one table with `plan` (its partitions as given) and sets the table's
   // rows_copied / snapshot_done from it.
-  void PutSnapshotPlan(int64_t pipe_id, const SnapshotPlanRecord& plan);
+  virtual void PutSnapshotPlan(int64_t pipe_id, const SnapshotPlanRecord& plan) = 0;
   // nullopt when the table has no plan yet.
-  std::optional<SnapshotPlanRecord> SnapshotPlan(int64_t pipe_id, const std::string& source_schema,
-                                                 const std::string& source_table);
+  virtual std::optional<SnapshotPlanRecord> SnapshotPlan(int64_t pipe_id,
+                                                         const std::string& source_schema,
+                                                         const std::string& source_table) = 0;
   // Records one partition as copied (rows durable in ClickHouse, carrying `version`); in the same
   // transaction the table's rows_copied becomes the sum over its done partitions, and
   // snapshot_done is set once none is left.
-  void MarkSnapshotPartitionDone(int64_t pipe_id, const std::string& source_schema,
-                                 const std::string& source_table, int64_t index, int64_t rows,
-                                 Lsn version);
+  virtual void MarkSnapshotPartitionDone(int64_t pipe_id, const std::string& source_schema,
+                                         const std::string& source_table, int64_t index,
+                                         int64_t rows, Lsn version) = 0;
   // Forgets every plan of the pipe: the next load starts over.
-  void ResetSnapshotPlans(int64_t pipe_id);
-
- private:
-  struct Impl;
-  Impl* impl_;
+  virtual void ResetSnapshotPlans(int64_t pipe_id) = 0;
 };
 
 }  // namespace pg2ch

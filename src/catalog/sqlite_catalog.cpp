@@ -1,3 +1,5 @@
+#include "catalog/sqlite_catalog.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,8 +10,6 @@
 #include <ctime>
 #include <thread>
 
-#include "catalog/catalog.h"
-#include "catalog/sqlite_catalog_impl.h"
 #include "catalog/sqlite_statement.h"
 #include "common/error.h"
 
@@ -94,8 +94,8 @@ PipeRecord ReadPipe(const Statement& st) {
 
 }  // namespace
 
-Catalog::Catalog(const std::string& path) : impl_(new Impl) {
-  impl_->path = path;
+SqliteCatalog::SqliteCatalog(std::string file) : path_(std::move(file)) {
+  const std::string& path = path_;
   // Created 0600 before SQLite opens it: the file holds passwords (SQLite gives its -wal and
   // -shm files the same mode). Only when missing: closing any descriptor of a file drops every
   // POSIX lock this process holds on it, including those of other connections of this process
@@ -104,49 +104,49 @@ Catalog::Catalog(const std::string& path) : impl_(new Impl) {
   if (::stat(path.c_str(), &st) != 0) {
     int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600);
     if (fd < 0 && errno != EEXIST) {
-      delete impl_;
       ThrowFatal("catalog: cannot create " + path + ": " + std::strerror(errno));
     }
     if (fd >= 0) ::close(fd);
   }
-  if (sqlite3_open_v2(path.c_str(), &impl_->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX,
-                      nullptr) != SQLITE_OK) {
-    std::string message = impl_->db ? sqlite3_errmsg(impl_->db) : "out of memory";
-    sqlite3_close(impl_->db);
-    delete impl_;
+  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr) !=
+      SQLITE_OK) {
+    std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
     ThrowFatal("catalog: cannot open " + path + ": " + message);
   }
-  sqlite3_busy_timeout(impl_->db, 10000);
+  sqlite3_busy_timeout(db_, 10000);
   try {
     // Switching a new file to WAL needs it to itself; the busy handler does not cover that
     // switch, so a reader opening the file at the same moment (pg2ch status, a second worker)
     // would fail the open. Retry for as long as the busy timeout.
     const char* setup = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
     for (int attempt = 0;; ++attempt) {
-      int rc = sqlite3_exec(impl_->db, setup, nullptr, nullptr, nullptr);
+      int rc = sqlite3_exec(db_, setup, nullptr, nullptr, nullptr);
       if (rc == SQLITE_OK) break;
-      if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || attempt >= 1000) Exec(impl_->db, setup);
+      if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || attempt >= 1000) Exec(db_, setup);
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    Exec(impl_->db, kSchema);
+    Exec(db_, kSchema);
   } catch (...) {
-    sqlite3_close(impl_->db);
-    delete impl_;
+    sqlite3_close(db_);
     throw;
   }
 }
 
-Catalog::~Catalog() {
-  sqlite3_close(impl_->db);
-  delete impl_;
+SqliteCatalog::~SqliteCatalog() { sqlite3_close(db_); }
+
+std::unique_ptr<Catalog> SqliteCatalog::Connect() const {
+  return std::make_unique<SqliteCatalog>(path_);
 }
 
-PipeRecord Catalog::CreatePipe(const std::string& name, const std::string& config_json) {
+std::filesystem::path SqliteCatalog::LocalDirectory() const { return path_ + ".spill"; }
+
+PipeRecord SqliteCatalog::CreatePipe(const std::string& name, const std::string& config_json) {
   if (FindPipe(name)) ThrowFatal("catalog: a pipe named \"" + name + "\" exists already");
   std::string now = NowUtc();
-  Exec(impl_->db, "BEGIN IMMEDIATE");
+  Exec(db_, "BEGIN IMMEDIATE");
   try {
-    Statement(impl_->db,
+    Statement(db_,
               "INSERT INTO pipes (name, config_json, state, created_at, updated_at) "
               "VALUES (?, ?, 'Provisioning', ?, ?)")
         .Bind(1, name)
@@ -154,30 +154,30 @@ PipeRecord Catalog::CreatePipe(const std::string& name, const std::string& confi
         .Bind(3, now)
         .Bind(4, now)
         .Run();
-    int64_t id = sqlite3_last_insert_rowid(impl_->db);
-    Statement(impl_->db,
+    int64_t id = sqlite3_last_insert_rowid(db_);
+    Statement(db_,
               "INSERT INTO state_history (pipe_id, from_state, to_state, at, reason) "
               "VALUES (?, '', 'Provisioning', ?, 'pipe created')")
         .Bind(1, id)
         .Bind(2, now)
         .Run();
-    Exec(impl_->db, "COMMIT");
+    Exec(db_, "COMMIT");
   } catch (...) {
-    sqlite3_exec(impl_->db, "ROLLBACK", nullptr, nullptr, nullptr);  // best effort: already failing
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);  // best effort: already failing
     throw;
   }
   return *FindPipe(name);
 }
 
-std::optional<PipeRecord> Catalog::FindPipe(const std::string& name) {
-  Statement st(impl_->db, (std::string(kPipeColumns) + "WHERE name = ?").c_str());
+std::optional<PipeRecord> SqliteCatalog::FindPipe(const std::string& name) {
+  Statement st(db_, (std::string(kPipeColumns) + "WHERE name = ?").c_str());
   st.Bind(1, name);
   if (!st.Step()) return std::nullopt;
   return ReadPipe(st);
 }
 
-std::vector<PipeRecord> Catalog::ListPipes() {
-  Statement st(impl_->db, (std::string(kPipeColumns) + "ORDER BY id").c_str());
+std::vector<PipeRecord> SqliteCatalog::ListPipes() {
+  Statement st(db_, (std::string(kPipeColumns) + "ORDER BY id").c_str());
   std::vector<PipeRecord> out;
   while (st.Step()) out.push_back(ReadPipe(st));
   return out;
@@ -226,85 +226,82 @@ static bool DoTransition(sqlite3* db, int64_t pipe_id, std::optional<PipeState> 
   }
 }
 
-void Catalog::Transition(int64_t pipe_id, PipeState to, const std::string& reason) {
-  DoTransition(impl_->db, pipe_id, std::nullopt, to, reason);
+void SqliteCatalog::Transition(int64_t pipe_id, PipeState to, const std::string& reason) {
+  DoTransition(db_, pipe_id, std::nullopt, to, reason);
 }
 
-bool Catalog::TransitionIf(int64_t pipe_id, PipeState from, PipeState to,
-                           const std::string& reason) {
-  return DoTransition(impl_->db, pipe_id, from, to, reason);
+bool SqliteCatalog::TransitionIf(int64_t pipe_id, PipeState from, PipeState to,
+                                 const std::string& reason) {
+  return DoTransition(db_, pipe_id, from, to, reason);
 }
 
-std::optional<PipeRecord> Catalog::FindPipeById(int64_t pipe_id) {
-  Statement st(impl_->db, (std::string(kPipeColumns) + "WHERE id = ?").c_str());
+std::optional<PipeRecord> SqliteCatalog::FindPipeById(int64_t pipe_id) {
+  Statement st(db_, (std::string(kPipeColumns) + "WHERE id = ?").c_str());
   st.Bind(1, pipe_id);
   if (!st.Step()) return std::nullopt;
   return ReadPipe(st);
 }
 
-void Catalog::UpdateConfig(int64_t pipe_id, const std::string& config_json) {
-  Statement(impl_->db, "UPDATE pipes SET config_json = ?, updated_at = ? WHERE id = ?")
+void SqliteCatalog::UpdateConfig(int64_t pipe_id, const std::string& config_json) {
+  Statement(db_, "UPDATE pipes SET config_json = ?, updated_at = ? WHERE id = ?")
       .Bind(1, config_json)
       .Bind(2, NowUtc())
       .Bind(3, pipe_id)
       .Run();
 }
 
-const std::string& Catalog::path() const { return impl_->path; }
-
-void Catalog::DeletePipe(int64_t pipe_id) {
+void SqliteCatalog::DeletePipe(int64_t pipe_id) {
   // Foreign keys cascade to history, tables and properties.
-  Statement(impl_->db, "DELETE FROM pipes WHERE id = ?").Bind(1, pipe_id).Run();
+  Statement(db_, "DELETE FROM pipes WHERE id = ?").Bind(1, pipe_id).Run();
 }
 
-void Catalog::SetProperty(int64_t pipe_id, const std::string& key, const std::string& value) {
-  Statement(impl_->db,
-            "INSERT OR REPLACE INTO pipe_properties (pipe_id, key, value) VALUES (?, ?, ?)")
+void SqliteCatalog::SetProperty(int64_t pipe_id, const std::string& key, const std::string& value) {
+  Statement(db_, "INSERT OR REPLACE INTO pipe_properties (pipe_id, key, value) VALUES (?, ?, ?)")
       .Bind(1, pipe_id)
       .Bind(2, key)
       .Bind(3, value)
       .Run();
 }
 
-std::optional<std::string> Catalog::GetProperty(int64_t pipe_id, const std::string& key) {
-  Statement st(impl_->db, "SELECT value FROM pipe_properties WHERE pipe_id = ? AND key = ?");
+std::optional<std::string> SqliteCatalog::GetProperty(int64_t pipe_id, const std::string& key) {
+  Statement st(db_, "SELECT value FROM pipe_properties WHERE pipe_id = ? AND key = ?");
   st.Bind(1, pipe_id).Bind(2, key);
   if (!st.Step()) return std::nullopt;
   return st.Text(0);
 }
 
-std::vector<StateTransition> Catalog::History(int64_t pipe_id) {
-  Statement st(impl_->db,
+std::vector<StateTransition> SqliteCatalog::History(int64_t pipe_id) {
+  Statement st(db_,
                "SELECT from_state, to_state, at, reason FROM state_history WHERE pipe_id = ? "
                "ORDER BY seq");
   st.Bind(1, pipe_id);
   std::vector<StateTransition> out;
   while (st.Step())
     // '' marks the creation (catalogs written before recorded it as Provisioning -> Provisioning).
-    out.push_back({st.Text(0).empty() || out.empty() ? std::nullopt
-                                                      : std::optional(StateOf(st.Text(0))),
-                   StateOf(st.Text(1)), st.Text(2), st.Text(3)});
+    out.push_back(
+        {st.Text(0).empty() || out.empty() ? std::nullopt : std::optional(StateOf(st.Text(0))),
+         StateOf(st.Text(1)), st.Text(2), st.Text(3)});
   return out;
 }
 
-void Catalog::SetSnapshotLsn(int64_t pipe_id, Lsn lsn) {
-  Statement(impl_->db, "UPDATE pipes SET snapshot_lsn = ?, updated_at = ? WHERE id = ?")
+void SqliteCatalog::SetSnapshotLsn(int64_t pipe_id, Lsn lsn) {
+  Statement(db_, "UPDATE pipes SET snapshot_lsn = ?, updated_at = ? WHERE id = ?")
       .Bind(1, static_cast<int64_t>(lsn))
       .Bind(2, NowUtc())
       .Bind(3, pipe_id)
       .Run();
 }
 
-void Catalog::SetCheckpoint(int64_t pipe_id, Lsn lsn) {
-  Statement(impl_->db, "UPDATE pipes SET checkpoint_lsn = ?, updated_at = ? WHERE id = ?")
+void SqliteCatalog::SetCheckpoint(int64_t pipe_id, Lsn lsn) {
+  Statement(db_, "UPDATE pipes SET checkpoint_lsn = ?, updated_at = ? WHERE id = ?")
       .Bind(1, static_cast<int64_t>(lsn))
       .Bind(2, NowUtc())
       .Bind(3, pipe_id)
       .Run();
 }
 
-void Catalog::PutTable(int64_t pipe_id, const TableRecord& t) {
-  Statement(impl_->db,
+void SqliteCatalog::PutTable(int64_t pipe_id, const TableRecord& t) {
+  Statement(db_,
             "INSERT OR REPLACE INTO pipe_tables (pipe_id, source_schema, source_table, "
             "target_table, schema_json, snapshot_done, rows_copied) VALUES (?, ?, ?, ?, ?, ?, ?)")
       .Bind(1, pipe_id)
@@ -317,8 +314,8 @@ void Catalog::PutTable(int64_t pipe_id, const TableRecord& t) {
       .Run();
 }
 
-std::vector<TableRecord> Catalog::Tables(int64_t pipe_id) {
-  Statement st(impl_->db,
+std::vector<TableRecord> SqliteCatalog::Tables(int64_t pipe_id) {
+  Statement st(db_,
                "SELECT source_schema, source_table, target_table, schema_json, snapshot_done, "
                "rows_copied FROM pipe_tables WHERE pipe_id = ? ORDER BY rowid");
   st.Bind(1, pipe_id);
@@ -328,9 +325,10 @@ std::vector<TableRecord> Catalog::Tables(int64_t pipe_id) {
   return out;
 }
 
-void Catalog::UpdateTableSchema(int64_t pipe_id, const std::string& source_schema,
-                                const std::string& source_table, const std::string& schema_json) {
-  Statement(impl_->db,
+void SqliteCatalog::UpdateTableSchema(int64_t pipe_id, const std::string& source_schema,
+                                      const std::string& source_table,
+                                      const std::string& schema_json) {
+  Statement(db_,
             "UPDATE pipe_tables SET schema_json = ? WHERE pipe_id = ? AND source_schema = ? AND "
             "source_table = ?")
       .Bind(1, schema_json)
@@ -340,9 +338,9 @@ void Catalog::UpdateTableSchema(int64_t pipe_id, const std::string& source_schem
       .Run();
 }
 
-void Catalog::MarkTableSnapshotDone(int64_t pipe_id, const std::string& source_schema,
-                                    const std::string& source_table, int64_t rows) {
-  Statement(impl_->db,
+void SqliteCatalog::MarkTableSnapshotDone(int64_t pipe_id, const std::string& source_schema,
+                                          const std::string& source_table, int64_t rows) {
+  Statement(db_,
             "UPDATE pipe_tables SET snapshot_done = 1, rows_copied = ? WHERE pipe_id = ? AND "
             "source_schema = ? AND source_table = ?")
       .Bind(1, rows)
@@ -352,9 +350,8 @@ void Catalog::MarkTableSnapshotDone(int64_t pipe_id, const std::string& source_s
       .Run();
 }
 
-void Catalog::ResetTablesSnapshot(int64_t pipe_id) {
-  Statement(impl_->db,
-            "UPDATE pipe_tables SET snapshot_done = 0, rows_copied = 0 WHERE pipe_id = ?")
+void SqliteCatalog::ResetTablesSnapshot(int64_t pipe_id) {
+  Statement(db_, "UPDATE pipe_tables SET snapshot_done = 0, rows_copied = 0 WHERE pipe_id = ?")
       .Bind(1, pipe_id)
       .Run();
 }

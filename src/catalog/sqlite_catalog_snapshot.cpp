@@ -1,8 +1,7 @@
 // Catalog methods of the initial load: per-table plans of ctid page ranges (or value ranges of a
 // column) and which of them are copied. Their tables are created on first use, and columns added
 // since are added to older files, so older catalog files gain them unchanged.
-#include "catalog/catalog.h"
-#include "catalog/sqlite_catalog_impl.h"
+#include "catalog/sqlite_catalog.h"
 #include "catalog/sqlite_statement.h"
 #include "common/error.h"
 
@@ -104,8 +103,8 @@ void RefreshTableProgress(sqlite3* db, int64_t pipe_id, const std::string& schem
 
 }  // namespace
 
-void Catalog::PutSnapshotPlan(int64_t pipe_id, const SnapshotPlanRecord& plan) {
-  sqlite3* db = impl_->db;
+void SqliteCatalog::PutSnapshotPlan(int64_t pipe_id, const SnapshotPlanRecord& plan) {
+  sqlite3* db = db_;
   EnsureSchema(db);
   InTransaction(db, [&] {
     Statement(db,
@@ -147,10 +146,10 @@ void Catalog::PutSnapshotPlan(int64_t pipe_id, const SnapshotPlanRecord& plan) {
   });
 }
 
-std::optional<SnapshotPlanRecord> Catalog::SnapshotPlan(int64_t pipe_id,
-                                                        const std::string& source_schema,
-                                                        const std::string& source_table) {
-  sqlite3* db = impl_->db;
+std::optional<SnapshotPlanRecord> SqliteCatalog::SnapshotPlan(int64_t pipe_id,
+                                                              const std::string& source_schema,
+                                                              const std::string& source_table) {
+  sqlite3* db = db_;
   EnsureSchema(db);
   Statement table(db,
                   "SELECT filenode, estimated_rows, partition_column FROM snapshot_tables WHERE "
@@ -177,10 +176,10 @@ std::optional<SnapshotPlanRecord> Catalog::SnapshotPlan(int64_t pipe_id,
   return plan;
 }
 
-void Catalog::MarkSnapshotPartitionDone(int64_t pipe_id, const std::string& source_schema,
-                                        const std::string& source_table, int64_t index,
-                                        int64_t rows, Lsn version) {
-  sqlite3* db = impl_->db;
+void SqliteCatalog::MarkSnapshotPartitionDone(int64_t pipe_id, const std::string& source_schema,
+                                              const std::string& source_table, int64_t index,
+                                              int64_t rows, Lsn version) {
+  sqlite3* db = db_;
   EnsureSchema(db);
   InTransaction(db, [&] {
     Statement(db,
@@ -200,8 +199,8 @@ void Catalog::MarkSnapshotPartitionDone(int64_t pipe_id, const std::string& sour
   });
 }
 
-void Catalog::ResetSnapshotPlans(int64_t pipe_id) {
-  sqlite3* db = impl_->db;
+void SqliteCatalog::ResetSnapshotPlans(int64_t pipe_id) {
+  sqlite3* db = db_;
   EnsureSchema(db);
   InTransaction(db, [&] {
     Statement(db, "DELETE FROM snapshot_partitions WHERE pipe_id = ?").Bind(1, pipe_id).Run();
@@ -209,9 +208,9 @@ void Catalog::ResetSnapshotPlans(int64_t pipe_id) {
   });
 }
 
-void Catalog::RemoveTable(int64_t pipe_id, const std::string& source_schema,
-                          const std::string& source_table) {
-  sqlite3* db = impl_->db;
+void SqliteCatalog::RemoveTable(int64_t pipe_id, const std::string& source_schema,
+                                const std::string& source_table) {
+  sqlite3* db = db_;
   EnsureSchema(db);
   InTransaction(db, [&] {
     for (const char* sql :

@@ -5,7 +5,7 @@
 #include <iostream>
 #include <sstream>
 
-#include "catalog/catalog.h"
+#include "catalog/sqlite_catalog.h"
 #include "cli/commands.h"
 #include "common/error.h"
 #include "pipe/pipe_context.h"
@@ -52,7 +52,7 @@ Command AddRunCommand(CLI::App& app) {
   return [=]() -> int {
     if (!*run) return -1;
     PipeConfig config = ParsePipeConfig(ReadFile(*pipe_path));
-    Catalog catalog(*catalog_path);
+    SqliteCatalog catalog(*catalog_path);
     struct sigaction sa {};
     sa.sa_handler = OnSignal;
     sigaction(SIGINT, &sa, nullptr);
@@ -77,7 +77,7 @@ Command AddStatusCommand(CLI::App& app) {
   status->add_option("--pipe", *name, "only this pipe");
   return [=]() -> int {
     if (!*status) return -1;
-    Catalog catalog(*catalog_path);
+    SqliteCatalog catalog(*catalog_path);
     for (const auto& p : catalog.ListPipes()) {
       if (!name->empty() && p.name != *name) continue;
       std::cout << p.name << "\t" << StateName(p.state) << "\tcheckpoint "
@@ -88,8 +88,8 @@ Command AddStatusCommand(CLI::App& app) {
         std::cout << "\tretrying: " << retrying;
       std::cout << "\n";
       for (const auto& t : catalog.History(p.id))
-        std::cout << "  " << t.at << "  " << (t.from ? StateName(*t.from) : "(created)") << " -> " << StateName(t.to) << "  "
-                  << t.reason << "\n";
+        std::cout << "  " << t.at << "  " << (t.from ? StateName(*t.from) : "(created)") << " -> "
+                  << StateName(t.to) << "  " << t.reason << "\n";
       for (const auto& t : catalog.Tables(p.id))
         std::cout << "  table " << t.source_schema << "." << t.source_table << " -> "
                   << t.target_table << "  snapshot " << (t.snapshot_done ? "done" : "pending")

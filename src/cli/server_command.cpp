@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "api/api_server.h"
-#include "catalog/catalog.h"
+#include "catalog/sqlite_catalog.h"
 #include "cli/commands.h"
 #include "common/error.h"
 #include "server/pipe_supervisor.h"
@@ -38,7 +38,8 @@ Command AddServerCommand(CLI::App& app) {
     if (colon == std::string::npos) ThrowFatal("--listen must be HOST:PORT");
     std::string host = o->listen.substr(0, colon);
     int port = std::stoi(o->listen.substr(colon + 1));
-    { Catalog check(o->catalog); }  // creates the file (0600) and fails early if unusable
+    // Opened now: creates the file (0600) and fails early if unusable.
+    auto catalog = std::make_unique<SqliteCatalog>(o->catalog);
 
     // Signals are taken by sigwait below, not by whichever thread they happen to hit.
     sigset_t signals;
@@ -47,7 +48,7 @@ Command AddServerCommand(CLI::App& app) {
     sigaddset(&signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-    PipeSupervisor supervisor(o->catalog);
+    PipeSupervisor supervisor(std::move(catalog));
     ApiServer api(supervisor, token, o->destination);
     bool bound = true;
     std::thread http([&] { bound = api.Listen(host, port); });

@@ -6,7 +6,7 @@ namespace pg2ch {
 
 AddedTableLoader::AddedTableLoader(const PipeContext& ctx, std::vector<DestinationTable> tables) {
   for (const auto& t : tables) relids_.insert(t.source.relid);
-  thread_ = std::thread(&AddedTableLoader::Run, this, ctx.config, ctx.catalog.path(), ctx.pipe_id,
+  thread_ = std::thread(&AddedTableLoader::Run, this, ctx.config, &ctx.catalog, ctx.pipe_id,
                         std::move(tables), ctx.metrics);
 }
 
@@ -15,11 +15,11 @@ AddedTableLoader::~AddedTableLoader() {
   if (thread_.joinable()) thread_.join();
 }
 
-void AddedTableLoader::Run(PipeConfig config, std::string catalog_path, int64_t pipe_id,
+void AddedTableLoader::Run(PipeConfig config, const Catalog* pipe_catalog, int64_t pipe_id,
                            std::vector<DestinationTable> tables, PipeMetrics* metrics) {
   try {
-    Catalog catalog(catalog_path);  // a catalog connection belongs to one thread
-    PipeContext load{std::move(config), catalog, pipe_id, halt_, std::move(tables), metrics};
+    auto catalog = pipe_catalog->Connect();  // a catalog connection belongs to one thread
+    PipeContext load{std::move(config), *catalog, pipe_id, halt_, std::move(tables), metrics};
     complete_ = CopyPendingUnderTemporarySlot(load);
     if (complete_) spdlog::info("pipe {}: added tables loaded", load.config.name);
   } catch (...) {

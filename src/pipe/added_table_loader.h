@@ -35,7 +35,7 @@ class AddedTableLoader {
   bool Complete() const { return done_.load() && complete_; }
 
  private:
-  void Run(PipeConfig config, std::string catalog_path, int64_t pipe_id,
+  void Run(PipeConfig config, const Catalog* pipe_catalog, int64_t pipe_id,
            std::vector<DestinationTable> tables, PipeMetrics* metrics);
 
   std::atomic<bool> halt_{false};

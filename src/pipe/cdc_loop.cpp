@@ -22,12 +22,12 @@ size_t TextBytes(const Transaction& txn) {
   return bytes;
 }
 
-// Spill files of the pipe: next to the catalog, whose disk is the one the operator provisioned for
-// pg2ch (a $TMPDIR may be a small tmpfs, cleaned behind our back), one directory per pipe so
-// that a pipe clearing its leftovers never touches another's files. A crashed run's leftovers
-// go: their transactions are replayed.
+// Spill files of the pipe: in the catalog's local directory (beside the SQLite file), whose disk is
+// the one the operator provisioned for pg2ch (a $TMPDIR may be a small tmpfs, cleaned behind our
+// back), one directory per pipe so that a pipe clearing its leftovers never touches another's
+// files. A crashed run's leftovers go: their transactions are replayed.
 std::filesystem::path FreshSpillDirectory(const PipeContext& ctx) {
-  auto dir = std::filesystem::path(ctx.catalog.path() + ".spill") / ctx.config.name;
+  auto dir = ctx.catalog.LocalDirectory() / ctx.config.name;
   ChangeSpill::RemoveLeftovers(dir);
   return dir;
 }

@@ -46,13 +46,14 @@ void TransitionOrConflict(Catalog& catalog, int64_t pipe_id, PipeState from, Pip
 
 }  // namespace
 
-PipeSupervisor::PipeSupervisor(std::string catalog_path, PipePorts* ports)
-    : catalog_path_(std::move(catalog_path)), ports_(ports) {}
+PipeSupervisor::PipeSupervisor(std::unique_ptr<Catalog> catalog, PipePorts* ports)
+    : catalog_(std::move(catalog)), ports_(ports) {}
 
 PipeSupervisor::~PipeSupervisor() { Shutdown(); }
 
 void PipeSupervisor::ResumeAll() {
-  Catalog catalog(catalog_path_);
+  auto connection = catalog_->Connect();
+  Catalog& catalog = *connection;
   std::lock_guard lock(mu_);
   for (const auto& p : catalog.ListPipes()) {
     if (p.state == PipeState::kPausing)
@@ -84,7 +85,8 @@ void PipeSupervisor::Publish(int64_t pipe_id, const Worker* worker) {
 
 void PipeSupervisor::RunWorker(int64_t pipe_id, Worker* worker) {
   try {
-    Catalog catalog(catalog_path_);
+    auto connection = catalog_->Connect();
+    Catalog& catalog = *connection;
     auto record = catalog.FindPipeById(pipe_id);
     if (!record) return;
     PipeRunner runner(catalog, ParsePipeConfig(record->config_json), worker->stop,
@@ -98,7 +100,8 @@ void PipeSupervisor::RunWorker(int64_t pipe_id, Worker* worker) {
     std::string reason = std::string("internal error: the pipe's worker ended: ") + e.what();
     spdlog::error("pipe {}: {}", pipe_id, reason);
     try {
-      Catalog catalog(catalog_path_);
+      auto connection = catalog_->Connect();
+      Catalog& catalog = *connection;
       if (auto record = catalog.FindPipeById(pipe_id);
           record && record->state != PipeState::kFailed && record->state != PipeState::kPaused &&
           record->state != PipeState::kCompleted)
@@ -120,7 +123,8 @@ void PipeSupervisor::JoinWorker(int64_t pipe_id) {
 }
 
 PipeRecord PipeSupervisor::Create(const PipeConfig& config) {
-  Catalog catalog(catalog_path_);
+  auto connection = catalog_->Connect();
+  Catalog& catalog = *connection;
   std::lock_guard lock(mu_);
   if (catalog.FindPipe(config.name))
     throw ApiError{409, "a pipe named \"" + config.name + "\" exists already"};
@@ -130,7 +134,8 @@ PipeRecord PipeSupervisor::Create(const PipeConfig& config) {
 }
 
 PipeState PipeSupervisor::Stop(int64_t pipe_id) {
-  Catalog catalog(catalog_path_);
+  auto connection = catalog_->Connect();
+  Catalog& catalog = *connection;
   std::lock_guard lock(mu_);
   PipeState s = RequireState(catalog, pipe_id, {PipeState::kRunning, PipeState::kSnapshot}, "stop");
   TransitionOrConflict(catalog, pipe_id, s, PipeState::kPausing, "stop requested");
@@ -144,7 +149,8 @@ PipeState PipeSupervisor::Stop(int64_t pipe_id) {
 }
 
 PipeState PipeSupervisor::Start(int64_t pipe_id) {
-  Catalog catalog(catalog_path_);
+  auto connection = catalog_->Connect();
+  Catalog& catalog = *connection;
   std::lock_guard lock(mu_);
   PipeState s = RequireState(catalog, pipe_id, {PipeState::kPaused, PipeState::kFailed}, "start");
   auto it = workers_.find(pipe_id);
@@ -167,7 +173,8 @@ PipeState PipeSupervisor::Start(int64_t pipe_id) {
 }
 
 PipeState PipeSupervisor::Resync(int64_t pipe_id) {
-  Catalog catalog(catalog_path_);
+  auto connection = catalog_->Connect();
+  Catalog& catalog = *connection;
   std::lock_guard lock(mu_);
   RequireState(catalog, pipe_id, {PipeState::kRunning, PipeState::kPaused, PipeState::kFailed},
                "resync");
@@ -180,7 +187,8 @@ PipeState PipeSupervisor::Resync(int64_t pipe_id) {
 }
 
 PipeState PipeSupervisor::ChangeTables(int64_t pipe_id, const PipeConfig& config) {
-  Catalog catalog(catalog_path_);
+  auto connection = catalog_->Connect();
+  Catalog& catalog = *connection;
   std::lock_guard lock(mu_);
   RequireState(catalog, pipe_id, {PipeState::kRunning, PipeState::kPaused}, "change the tables of");
   JoinWorker(pipe_id);  // CDC writes and checkpoints its batch; the state stays as it was
@@ -197,7 +205,8 @@ PipeState PipeSupervisor::ChangeTables(int64_t pipe_id, const PipeConfig& config
 }
 
 void PipeSupervisor::UpdateConfig(int64_t pipe_id, const PipeConfig& config) {
-  Catalog catalog(catalog_path_);
+  auto connection = catalog_->Connect();
+  Catalog& catalog = *connection;
   std::lock_guard lock(mu_);
   PipeState s = RequirePipe(catalog, pipe_id).state;
   if (s != PipeState::kPaused)
@@ -207,7 +216,8 @@ void PipeSupervisor::UpdateConfig(int64_t pipe_id, const PipeConfig& config) {
 }
 
 void PipeSupervisor::Delete(int64_t pipe_id) {
-  Catalog catalog(catalog_path_);
+  auto connection = catalog_->Connect();
+  Catalog& catalog = *connection;
   std::lock_guard lock(mu_);
   PipeRecord record = RequirePipe(catalog, pipe_id);
   JoinWorker(pipe_id);  // the worker's connections close with it

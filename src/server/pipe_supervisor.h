@@ -32,9 +32,10 @@ struct ApiError {
 
 class PipeSupervisor {
  public:
-  // `ports` (outlives the supervisor) replaces LivePorts() in every worker: tests run pipes on
-  // in-memory fakes.
-  explicit PipeSupervisor(std::string catalog_path, PipePorts* ports = nullptr);
+  // `catalog` is only connected from (Catalog::Connect): each worker and each call has its own
+  // connection. `ports` (outlives the supervisor) replaces LivePorts() in every worker: tests run
+  // pipes on in-memory fakes.
+  explicit PipeSupervisor(std::unique_ptr<Catalog> catalog, PipePorts* ports = nullptr);
   ~PipeSupervisor();
 
   // Starts a worker for each pipe with work to do; a pipe caught in Pausing becomes Paused.
@@ -63,7 +64,8 @@ class PipeSupervisor {
   // Drains every worker. Idempotent.
   void Shutdown();
 
-  const std::string& catalog_path() const { return catalog_path_; }
+  // A catalog connection for the calling thread.
+  std::unique_ptr<Catalog> ConnectCatalog() const { return catalog_->Connect(); }
 
  private:
   struct Worker {
@@ -85,7 +87,7 @@ class PipeSupervisor {
   };
   void Publish(int64_t pipe_id, const Worker* worker);  // nullptr: forget it
 
-  std::string catalog_path_;
+  std::unique_ptr<Catalog> catalog_;
   PipePorts* ports_;
   std::mutex mu_;
   std::map<int64_t, std::unique_ptr<Worker>> workers_;

@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "catalog/sqlite_catalog.h"
 #include "fakes/fake_ports.h"
 #include "pipe/source_table_json.h"
 
@@ -110,7 +111,7 @@ TempCatalog::TempCatalog(const std::string& hint) {
   std::string pattern = "/tmp/pg2ch-" + hint + "-XXXXXX";
   if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp " + pattern);
   dir_ = pattern;
-  catalog_ = std::make_unique<Catalog>(path());
+  catalog_ = std::make_unique<SqliteCatalog>(path());
 }
 
 TempCatalog::~TempCatalog() {

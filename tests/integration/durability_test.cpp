@@ -9,7 +9,7 @@
 #include <set>
 #include <thread>
 
-#include "catalog/catalog.h"
+#include "catalog/sqlite_catalog.h"
 #include "core/lsn.h"
 #include "harness/engine_test.h"
 #include "pipe_test_support.h"
@@ -139,7 +139,7 @@ TEST_P(Durability, TransactionStraddlingTheConsistentPointIsAppliedOnce) {
   pg2ch->Signal(SIGTERM);
   EXPECT_EQ(pg2ch->Wait(30), 0);
   // The scenario really straddled: B wrote below the consistent point (the snapshot version).
-  Catalog catalog(files.catalog);
+  SqliteCatalog catalog(files.catalog);
   Lsn consistent = catalog.FindPipe(pipe)->snapshot_lsn;
   EXPECT_LT(b_written, consistent)
       << "B wrote at " << FormatLsn(b_written) << ", consistent point " << FormatLsn(consistent);

@@ -16,7 +16,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "catalog/catalog.h"
+#include "catalog/sqlite_catalog.h"
 #include "harness/engine_test.h"
 #include "harness/network_cut.h"
 #include "pipe/pipe_context.h"
@@ -136,7 +136,7 @@ TEST_P(Fault, PostgresCutShorterAndLongerThanWalSenderTimeout) {
 
 // Rows of the pipe's tables copied so far, per the catalog (whole partitions only).
 int64_t RowsCopied(const PipeFiles& files, const std::string& pipe) {
-  Catalog catalog(files.catalog);
+  SqliteCatalog catalog(files.catalog);
   auto record = catalog.FindPipe(pipe);
   int64_t rows = 0;
   if (record)

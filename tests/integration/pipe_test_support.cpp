@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "catalog/catalog.h"
+#include "catalog/sqlite_catalog.h"
 #include "pipe/pipe_substates.h"
 #include "source/postgres/pg_connection.h"
 
@@ -172,14 +172,14 @@ std::unique_ptr<Process> StartPg2ch(const PipeFiles& files) {
 std::optional<PipeState> CatalogState(const PipeFiles& files, const std::string& pipe) {
   struct stat st {};
   if (stat(files.catalog.c_str(), &st) != 0) return std::nullopt;
-  Catalog catalog(files.catalog);
+  SqliteCatalog catalog(files.catalog);
   auto record = catalog.FindPipe(pipe);
   if (!record) return std::nullopt;
   return record->state;
 }
 
 std::vector<PipeState> StateSequence(const PipeFiles& files, const std::string& pipe) {
-  Catalog catalog(files.catalog);
+  SqliteCatalog catalog(files.catalog);
   std::vector<PipeState> out;
   auto record = catalog.FindPipe(pipe);
   if (!record) return out;
@@ -188,7 +188,7 @@ std::vector<PipeState> StateSequence(const PipeFiles& files, const std::string& 
 }
 
 std::string LastError(const PipeFiles& files, const std::string& pipe) {
-  Catalog catalog(files.catalog);
+  SqliteCatalog catalog(files.catalog);
   auto record = catalog.FindPipe(pipe);
   return record ? record->last_error : "";
 }
@@ -280,7 +280,7 @@ void BackgroundWrites::Stop() {
 }
 
 std::string Retrying(const PipeFiles& files, const std::string& pipe) {
-  Catalog catalog(files.catalog);
+  SqliteCatalog catalog(files.catalog);
   return RetryingReason(catalog, catalog.FindPipe(pipe)->id);
 }
 

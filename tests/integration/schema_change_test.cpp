@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include "catalog/catalog.h"
+#include "catalog/sqlite_catalog.h"
 #include "common/error.h"
 #include "destination/clickhouse/clickhouse_sink.h"
 #include "harness/engine_test.h"
@@ -28,7 +28,7 @@ class SchemaChange : public EngineTest {
                        "' AND table = '" + table + "' AND name = '" + column + "'");
   }
   std::string RecordedSchema(const PipeFiles& files, const std::string& pipe) {
-    Catalog catalog(files.catalog);
+    SqliteCatalog catalog(files.catalog);
     auto tables = catalog.Tables(catalog.FindPipe(pipe)->id);
     return tables.empty() ? "" : tables[0].schema_json;
   }

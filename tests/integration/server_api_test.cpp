@@ -7,7 +7,7 @@
 #include <set>
 #include <thread>
 
-#include "catalog/catalog.h"
+#include "catalog/sqlite_catalog.h"
 #include "harness/engine_test.h"
 #include "pipe_test_support.h"
 #include "server_test_support.h"
@@ -405,7 +405,7 @@ TEST_F(ServerApiOnce, AWorkerThatDiesMarksItsPipeFailed) {
   ASSERT_FALSE(id.empty());
   ASSERT_EQ(server.Terminate(), 0);
   {
-    Catalog catalog(server.catalog());
+    SqliteCatalog catalog(server.catalog());
     catalog.UpdateConfig(std::stoll(id), "{\"a definition\": \"that cannot be read\"");
   }
   server.Start();

@@ -13,7 +13,7 @@
 #include <sstream>
 #include <thread>
 
-#include "catalog/catalog.h"
+#include "catalog/sqlite_catalog.h"
 #include "core/lsn.h"
 #include "harness/engine_test.h"
 #include "pipe_test_support.h"
@@ -73,7 +73,7 @@ Progress ReadProgress(const PipeFiles& files, const std::string& pipe,
                       const std::vector<std::string>& tables) {
   Progress out;
   if (!CatalogState(files, pipe)) return out;
-  Catalog catalog(files.catalog);
+  SqliteCatalog catalog(files.catalog);
   auto record = catalog.FindPipe(pipe);
   out.snapshot_lsn = record->snapshot_lsn;
   for (const auto& t : tables)

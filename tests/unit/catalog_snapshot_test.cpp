@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <string>
 
-#include "catalog/catalog.h"
+#include "catalog/sqlite_catalog.h"
 #include "common/error.h"
 
 namespace pg2ch {
@@ -16,7 +16,7 @@ class CatalogSnapshotTest : public ::testing::Test {
   void SetUp() override {
     path_ = ::testing::TempDir() + "catalog_snapshot_" + std::to_string(getpid()) + ".db";
     std::remove(path_.c_str());
-    catalog_ = std::make_unique<Catalog>(path_);
+    catalog_ = std::make_unique<SqliteCatalog>(path_);
     pipe_ = catalog_->CreatePipe("p", "{}").id;
     catalog_->PutTable(pipe_, {"public", "t", "t", "{}", false, 0});
   }
@@ -39,7 +39,7 @@ class CatalogSnapshotTest : public ::testing::Test {
     ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
     ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK);
     sqlite3_close(db);
-    catalog_ = std::make_unique<Catalog>(path_);
+    catalog_ = std::make_unique<SqliteCatalog>(path_);
     pipe_ = catalog_->CreatePipe("p", "{}").id;
     ASSERT_EQ(pipe_, 1);
     catalog_->PutTable(pipe_, {"public", "t", "t", "{}", false, 0});

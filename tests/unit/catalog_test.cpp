@@ -1,5 +1,3 @@
-#include "catalog/catalog.h"
-
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -9,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "catalog/sqlite_catalog.h"
 #include "common/error.h"
 
 namespace pg2ch {
@@ -26,7 +25,7 @@ class CatalogTest : public ::testing::Test {
 };
 
 TEST_F(CatalogTest, CreatesPipeInProvisioningWithPrivateFile) {
-  Catalog c(path_);
+  SqliteCatalog c(path_);
   PipeRecord p = c.CreatePipe("orders", "{\"name\":\"orders\"}");
   EXPECT_EQ(p.state, PipeState::kProvisioning);
   EXPECT_EQ(p.config_json, "{\"name\":\"orders\"}");
@@ -43,15 +42,15 @@ TEST_F(CatalogTest, WritesOfSeveralConnectionsSurviveTheWritersCrash) {
   // committed must be in the file.
   pid_t writer = fork();
   if (writer == 0) {
-    Catalog a(path_);
+    SqliteCatalog a(path_);
     int64_t id = a.CreatePipe("orders", "{}").id;
-    auto b = std::make_unique<Catalog>(path_);  // another thread's Catalog
+    auto b = std::make_unique<SqliteCatalog>(path_);  // another thread's Catalog
     b->SetProperty(id, "from_b", "1");
     // Another process (pg2ch status, a reader) opens and closes the file meanwhile.
     pid_t reader = fork();
     if (reader == 0) {
       {
-        Catalog r(path_);
+        SqliteCatalog r(path_);
         r.FindPipe("orders");
       }
       _exit(0);
@@ -67,7 +66,7 @@ TEST_F(CatalogTest, WritesOfSeveralConnectionsSurviveTheWritersCrash) {
   int status = 0;
   waitpid(writer, &status, 0);
   ASSERT_TRUE(WIFEXITED(status));
-  Catalog c(path_);
+  SqliteCatalog c(path_);
   auto p = c.FindPipe("orders");
   ASSERT_TRUE(p);
   EXPECT_EQ(p->checkpoint_lsn, 43u);
@@ -75,7 +74,7 @@ TEST_F(CatalogTest, WritesOfSeveralConnectionsSurviveTheWritersCrash) {
 }
 
 TEST_F(CatalogTest, TransitionsAreRecordedInOrderAndIllegalOnesRefused) {
-  Catalog c(path_);
+  SqliteCatalog c(path_);
   PipeRecord p = c.CreatePipe("p", "{}");
   c.Transition(p.id, PipeState::kSetup, "provisioned");
   c.Transition(p.id, PipeState::kSnapshot, "tables created");
@@ -98,7 +97,7 @@ TEST_F(CatalogTest, TransitionsAreRecordedInOrderAndIllegalOnesRefused) {
 TEST_F(CatalogTest, CheckpointAndTablesSurviveReopen) {
   int64_t id;
   {
-    Catalog c(path_);
+    SqliteCatalog c(path_);
     id = c.CreatePipe("p", "{}").id;
     c.SetCheckpoint(id, 0x16B374D848ull);
     c.SetSnapshotLsn(id, 0x10ull);
@@ -106,7 +105,7 @@ TEST_F(CatalogTest, CheckpointAndTablesSurviveReopen) {
     c.PutTable(id, {"public", "t2", "t2", "{}", false, 0});
     c.MarkTableSnapshotDone(id, "public", "t1", 42);
   }
-  Catalog c(path_);
+  SqliteCatalog c(path_);
   auto p = c.FindPipe("p");
   ASSERT_TRUE(p);
   EXPECT_EQ(p->checkpoint_lsn, 0x16B374D848ull);
@@ -122,7 +121,7 @@ TEST_F(CatalogTest, CheckpointAndTablesSurviveReopen) {
 }
 
 TEST_F(CatalogTest, UpdateTableSchemaKeepsSnapshotProgress) {
-  Catalog c(path_);
+  SqliteCatalog c(path_);
   int64_t id = c.CreatePipe("p", "{}").id;
   c.PutTable(id, {"public", "t1", "t1_dst", "{\"v\": 1}", false, 0});
   c.PutTable(id, {"public", "t2", "t2", "{\"v\": 1}", false, 0});

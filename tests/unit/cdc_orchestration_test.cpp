@@ -10,7 +10,7 @@
 #include <functional>
 #include <thread>
 
-#include "catalog/catalog.h"
+#include "catalog/sqlite_catalog.h"
 #include "destination/clickhouse/http_error.h"
 #include "fakes/fake_pipe.h"
 #include "fakes/fake_ports.h"
@@ -55,7 +55,7 @@ class CdcOrchestration : public ::testing::Test {
 
   void Start() {
     runner_ = std::thread([this] {
-      Catalog catalog(temp_.path());
+      SqliteCatalog catalog(temp_.path());
       final_state_ = PipeRunner(catalog, config_, stop_, nullptr, &ports_).Run();
     });
   }

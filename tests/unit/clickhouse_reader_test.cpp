@@ -2,9 +2,9 @@
 #include <gtest/gtest.h>
 
 #include "common/error.h"
-#include "pgvalue/pg_array_text.h"
 #include "destination/clickhouse/row_binary_encoder.h"
 #include "destination/clickhouse/row_binary_reader.h"
+#include "pgvalue/pg_array_text.h"
 
 namespace pg2ch {
 namespace {

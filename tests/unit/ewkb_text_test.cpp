@@ -25,8 +25,10 @@ TEST(EwkbText, PointsWithAndWithoutSridZAndM) {
 
 TEST(EwkbText, LinesAndCollections) {
   EXPECT_EQ(EwkbHexToEwkt("010200000002000000"
-                          "0000000000000000" "0000000000000000"
-                          "000000000000F03F" "000000000000F03F"),
+                          "0000000000000000"
+                          "0000000000000000"
+                          "000000000000F03F"
+                          "000000000000F03F"),
             "LINESTRING(0 0,1 1)");
   EXPECT_EQ(EwkbHexToEwkt("010200000000000000"), "LINESTRING EMPTY");
   // MULTIPOINT(1 2,3 4): members are points, printed as bare coordinates.

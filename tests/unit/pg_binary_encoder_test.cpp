@@ -13,8 +13,8 @@
 
 #include "common/error.h"
 #include "destination/clickhouse/row_binary_encoder.h"
-#include "pgvalue/pg_datetime.h"
 #include "pgvalue/numeric_binary.h"
+#include "pgvalue/pg_datetime.h"
 
 namespace pg2ch {
 namespace {

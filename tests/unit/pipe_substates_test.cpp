@@ -7,6 +7,8 @@
 
 #include <filesystem>
 
+#include "catalog/sqlite_catalog.h"
+
 namespace pg2ch {
 namespace {
 
@@ -15,7 +17,7 @@ class PipeSubstatesTest : public ::testing::Test {
   void SetUp() override {
     char tmpl[] = "/tmp/pg2ch-substates-XXXXXX";
     dir_ = mkdtemp(tmpl);
-    catalog_ = std::make_unique<Catalog>(dir_ + "/catalog.db");
+    catalog_ = std::make_unique<SqliteCatalog>(dir_ + "/catalog.db");
     id_ = catalog_->CreatePipe("p", "{}").id;
   }
   void TearDown() override {

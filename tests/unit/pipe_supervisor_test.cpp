@@ -11,6 +11,7 @@
 #include <future>
 #include <thread>
 
+#include "catalog/sqlite_catalog.h"
 #include "fakes/fake_pipe.h"
 #include "fakes/fake_ports.h"
 #include "pipe/pipe_context.h"
@@ -87,7 +88,8 @@ class Supervisor : public ::testing::Test {
                                    fake::ItemsAndNotes());
   }
   PipeSupervisor& Start() {
-    supervisor_ = std::make_unique<PipeSupervisor>(temp_.path(), &ports_);
+    supervisor_ =
+        std::make_unique<PipeSupervisor>(std::make_unique<SqliteCatalog>(temp_.path()), &ports_);
     supervisor_->ResumeAll();
     return *supervisor_;
   }
