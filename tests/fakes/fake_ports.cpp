@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "pipe/pipe_context.h"
+#include "pipe/resync_phase.h"
 
 namespace pg2ch::fake {
 
@@ -184,11 +185,11 @@ void FakeWal::Confirm(Lsn lsn) {
   confirmed_ = std::max(confirmed_, lsn);
 }
 
-std::map<std::string, Row> FakeTables::Final(uint32_t relid) {
+std::map<std::string, Row> FakeTables::Final(uint32_t relid, bool twin) {
   std::lock_guard lock(mu_);
   std::map<std::string, const Written*> latest;
   for (const Written& w : written_) {
-    if (w.relid != relid) continue;
+    if (w.relid != relid || w.twin != twin) continue;
     const Written*& at = latest[w.key];
     if (at == nullptr || w.version >= at->version) at = &w;
   }
@@ -208,10 +209,39 @@ void FakeTables::Write(const std::vector<Written>& rows) {
   written_.insert(written_.end(), rows.begin(), rows.end());
 }
 
-void FakeTables::Truncate(uint32_t relid) {
+void FakeTables::Truncate(uint32_t relid, bool twin) {
   std::lock_guard lock(mu_);
-  std::erase_if(written_, [&](const Written& w) { return w.relid == relid; });
+  std::erase_if(written_, [&](const Written& w) { return w.relid == relid && w.twin == twin; });
 }
+
+void FakeTables::CreateTwin(uint32_t relid) {
+  std::lock_guard lock(mu_);
+  twins_.insert(relid);
+}
+
+void FakeTables::DropTwin(uint32_t relid) {
+  std::lock_guard lock(mu_);
+  std::erase_if(written_, [&](const Written& w) { return w.relid == relid && w.twin; });
+  twins_.erase(relid);
+}
+
+bool FakeTables::SwapInTwin(uint32_t relid) {
+  std::lock_guard lock(mu_);
+  if (!twins_.contains(relid)) return false;
+  std::erase_if(written_, [&](const Written& w) { return w.relid == relid && !w.twin; });
+  for (Written& w : written_)
+    if (w.relid == relid) w.twin = false;
+  twins_.erase(relid);
+  return true;
+}
+
+bool FakeTables::HasTwin(uint32_t relid) {
+  std::lock_guard lock(mu_);
+  return twins_.contains(relid);
+}
+
+// The resync names a table's twin with a suffix (pipe/resync_phase.h).
+static bool IsTwin(const DestinationTable& table) { return table.table.ends_with(kResyncSuffix); }
 
 void FakeTables::AddColumns(uint32_t relid, size_t count) {
   std::lock_guard lock(mu_);
@@ -345,10 +375,10 @@ class FakeChangeDestination final : public ChangeDestination {
 
 class FakeSnapshotWriter final : public SnapshotWriter {
  public:
-  FakeSnapshotWriter(FakeTables& tables, SourceTable source, Lsn version)
-      : tables_(tables), source_(std::move(source)), version_(version) {}
+  FakeSnapshotWriter(FakeTables& tables, SourceTable source, Lsn version, bool twin)
+      : tables_(tables), source_(std::move(source)), version_(version), twin_(twin) {}
   void Append(const Row& row) override {
-    rows_.push_back({source_.relid, KeyOf(source_, row), version_, false, row});
+    rows_.push_back({source_.relid, KeyOf(source_, row), version_, false, row, twin_});
   }
   void AppendBinary(std::span<const BinaryField>) override {
     throw std::logic_error("fake: binary rows were not offered");
@@ -363,6 +393,7 @@ class FakeSnapshotWriter final : public SnapshotWriter {
   FakeTables& tables_;
   SourceTable source_;
   Lsn version_;
+  bool twin_;
   std::vector<FakeTables::Written> rows_;
 };
 
@@ -372,7 +403,8 @@ class FakeSnapshotDestination final : public SnapshotDestination {
       : tables_(tables), mapped_(std::move(mapped)) {}
   bool AcceptsBinary(size_t) const override { return false; }
   std::unique_ptr<SnapshotWriter> NewWriter(size_t table, Lsn version) override {
-    return std::make_unique<FakeSnapshotWriter>(tables_, mapped_.at(table).source, version);
+    const DestinationTable& target = mapped_.at(table);
+    return std::make_unique<FakeSnapshotWriter>(tables_, target.source, version, IsTwin(target));
   }
 
  private:
@@ -496,18 +528,33 @@ class FakeDestinationTables final : public DestinationTables {
  public:
   explicit FakeDestinationTables(FakeTables& tables) : tables_(tables) {}
   std::string Describe() override { return "fake ClickHouse"; }
-  void EnsureTables(const std::vector<DestinationTable>&) override {
+  void EnsureTables(const std::vector<DestinationTable>& tables) override {
     tables_.faults().Hit("ensure_tables");
+    for (const DestinationTable& t : tables)
+      if (IsTwin(t)) tables_.CreateTwin(t.source.relid);
   }
   void Truncate(const DestinationTable& table) override {
     tables_.faults().Hit("truncate");
-    tables_.Truncate(table.source.relid);
+    tables_.Truncate(table.source.relid, IsTwin(table));
   }
-  void Drop(const DestinationTable&) override {
-    throw std::logic_error("fake: resync twins are not modelled");
+  void Drop(const DestinationTable& table) override {
+    tables_.faults().Hit("drop");
+    if (IsTwin(table))
+      tables_.DropTwin(table.source.relid);
+    else
+      tables_.Truncate(table.source.relid);
   }
-  bool SwapInTwin(const DestinationTable&, const DestinationTable&, Lsn) override {
-    throw std::logic_error("fake: resync twins are not modelled");
+  bool SwapInTwin(const DestinationTable& table, const DestinationTable& twin,
+                  Lsn min_version) override {
+    tables_.faults().Hit("swap");
+    if (!IsTwin(twin) || twin.source.relid != table.source.relid)
+      throw std::logic_error("fake: " + twin.table + " is not the twin of " + table.table);
+    for (const FakeTables::Written& w : tables_.AllWritten())
+      if (w.twin && w.relid == table.source.relid && w.version < min_version)
+        throw std::logic_error("fake: a twin row older than the resync's load");
+    bool swapped = tables_.SwapInTwin(table.source.relid);
+    tables_.faults().Hit("swapped");
+    return swapped;
   }
 
  private:

@@ -16,8 +16,9 @@
 //   anything is written), applied (after every row is written, before the call returns: a crash
 //   between the insert and the checkpoint) and update_table; for the initial load open_reader,
 //   copy (a partition's COPY), copy_row (each row read) and finish (a writer's Finish, before
-//   its rows count as written); ensure_tables and truncate for the destination's tables (a
-//   resync's twins are not modelled).
+//   its rows count as written); ensure_tables, truncate, drop, swap and swapped (after a
+//   resync's twin is in place, before the call returns) for the destination's tables. A
+//   DestinationTable named with the resync suffix is its table's twin.
 // Everything is thread-safe: the pipe applies batches on a thread of its own.
 #pragma once
 
@@ -26,6 +27,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -116,13 +118,20 @@ class FakeTables {
     Lsn version;
     bool deleted;
     Row row;
+    bool twin = false;  // in the table's resync twin, not in the table
   };
-  // FINAL without deleted rows: key -> row, for `relid`.
-  std::map<std::string, Row> Final(uint32_t relid);
+  // FINAL without deleted rows: key -> row, for `relid` (its twin's with `twin`).
+  std::map<std::string, Row> Final(uint32_t relid, bool twin = false);
   std::vector<Written> AllWritten();
   // Destination side, for FakeChangeDestination.
   void Write(const std::vector<Written>& rows);
-  void Truncate(uint32_t relid);
+  void Truncate(uint32_t relid, bool twin = false);
+  // A resync's twin of table `relid`: made (empty), dropped with its rows, or swapped in (the
+  // table's rows replaced by the twin's; false when no twin exists: swapped before).
+  void CreateTwin(uint32_t relid);
+  void DropTwin(uint32_t relid);
+  bool SwapInTwin(uint32_t relid);
+  bool HasTwin(uint32_t relid);
   void AddColumns(uint32_t relid, size_t count);
   size_t Width(uint32_t relid);
   Faults& faults() { return faults_; }
@@ -132,6 +141,7 @@ class FakeTables {
   std::mutex mu_;
   std::vector<Written> written_;
   std::map<uint32_t, size_t> added_columns_;
+  std::set<uint32_t> twins_;
 };
 
 // Ports over a FakeWal and FakeTables. `tables` gives each relid's key columns.

@@ -14,6 +14,7 @@
 #include "fakes/faulty_catalog.h"
 #include "pipe/pipe_runner.h"
 #include "pipe/pipe_substates.h"
+#include "pipe/resync_phase.h"
 
 namespace pg2ch {
 namespace {
@@ -75,6 +76,26 @@ class Lifecycle : public ::testing::Test {
     EXPECT_EQ(tables_.Final(kNotes), expected[kNotes]);
     EXPECT_FALSE(expected[kItems].empty());
   }
+  // What the API's resync does to a stopped Running pipe (server/pipe_supervisor.cpp).
+  void RequestResyncOfStoppedPipe() {
+    ASSERT_EQ(Record()->state, PipeState::kRunning);
+    RequestResync(temp_.catalog(), Record()->id);
+    ASSERT_TRUE(temp_.catalog().TransitionIf(Record()->id, PipeState::kRunning,
+                                             PipeState::kSnapshot, "resync requested"));
+  }
+  // The destination damaged behind the pipe's back: a table emptied, a row that is nowhere in
+  // the source (a resync is how such a destination is repaired).
+  void DamageDestination() {
+    tables_.Truncate(kNotes);
+    tables_.Write({{kItems, "999999|", 1, false, fake::R({"999999", "junk"})}});
+  }
+  std::vector<std::string> States() {
+    std::vector<std::string> states;
+    for (const StateTransition& t : temp_.catalog().History(Record()->id))
+      states.emplace_back(StateName(t.to));
+    return states;
+  }
+
   // The pipe's state, read by another connection (fault actions run on the pipe's threads).
   PipeState StateNow() {
     SqliteCatalog catalog(temp_.path());
@@ -192,6 +213,70 @@ INSTANTIATE_TEST_SUITE_P(
                       FaultAt{"truncate", 1}, FaultAt{"plan", 1}, FaultAt{"open_reader", 1},
                       FaultAt{"copy", 2}, FaultAt{"copy_row", 40}, FaultAt{"finish", 1},
                       FaultAt{"finish_snapshot", 1}, FaultAt{"open_source", 1}),
+    [](const auto& info) { return info.param.step + "_" + std::to_string(info.param.nth); });
+
+// Resync of a running pipe: a new slot, every table loaded into its twin while the source keeps
+// changing, the twins swapped in, CDC from the new slot. The damaged destination is repaired.
+TEST_F(Lifecycle, ResyncLoadsTwinsAndSwapsThemIn) {
+  Start();
+  ASSERT_TRUE(CaughtUp());
+  int slots_made = faults_.calls("slot_snapshot");
+  Stop();
+  DamageDestination();
+  RequestResyncOfStoppedPipe();
+  faults_.On("copy_row", 60, [&] { fake::CommitLoad(wal_, 2, 20); });
+  // While the twins load, the tables in place still hold the old rows: readers see no gap.
+  std::map<std::string, Row> items_during;
+  faults_.On("swap", 1, [&] { items_during = tables_.Final(kItems); });
+  Start();
+  ASSERT_TRUE(CaughtUp()) << "ended " << StateName(final_state_) << ": " << Record()->last_error;
+  EXPECT_TRUE(items_during.contains("999999|"));
+  fake::CommitLoad(wal_, 3, 20);
+  ASSERT_TRUE(CaughtUp());
+  ExpectEqual();
+  EXPECT_FALSE(EverFailed());
+  EXPECT_FALSE(tables_.HasTwin(kItems));
+  EXPECT_FALSE(tables_.HasTwin(kNotes));
+  EXPECT_GE(faults_.calls("drop_slot"), 1);  // the old slot, and a new one for the load
+  EXPECT_EQ(faults_.calls("slot_snapshot"), slots_made + 1);
+  ASSERT_TRUE(wal_.slot().has_value());
+  std::vector<std::string> states = States();
+  std::vector<std::string> tail(states.end() - 4, states.end());
+  EXPECT_EQ(tail, (std::vector<std::string>{"Running", "Snapshot", "Resync", "Running"}));
+  EXPECT_EQ(GetResyncStep(temp_.catalog(), Record()->id), ResyncStep::kNone);
+}
+
+class FaultInResync : public Lifecycle, public ::testing::WithParamInterface<FaultAt> {};
+
+// A retryable fault at any step of a resync, a crash after the first swap (the retry finds it
+// done) included: the resync goes on from where it was and ends equal, never Failed.
+TEST_P(FaultInResync, IsRetriedAndEndsEqual) {
+  const FaultAt& at = GetParam();
+  Start();
+  ASSERT_TRUE(CaughtUp());
+  Stop();
+  DamageDestination();
+  RequestResyncOfStoppedPipe();
+  int base = faults_.calls(at.step);
+  faults_.At(at.step, base + at.nth, PipeError(ErrorKind::kRetryable, "lost at " + at.step));
+  faults_.On("copy_row", faults_.calls("copy_row") + 50, [&] { fake::CommitLoad(wal_, 2, 20); });
+  Start();
+  ASSERT_TRUE(CaughtUp()) << "ended " << StateName(final_state_) << ": " << Record()->last_error;
+  EXPECT_GE(faults_.calls(at.step), base + at.nth) << at.step << " was never reached";
+  fake::CommitLoad(wal_, 3, 20);
+  ASSERT_TRUE(CaughtUp());
+  ExpectEqual();
+  EXPECT_FALSE(EverFailed());
+  EXPECT_FALSE(tables_.HasTwin(kItems));
+  EXPECT_FALSE(tables_.HasTwin(kNotes));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Steps, FaultInResync,
+    ::testing::Values(FaultAt{"open_admin", 1}, FaultAt{"drop_slot", 1}, FaultAt{"read_table", 2},
+                      FaultAt{"drop", 1}, FaultAt{"ensure_tables", 1}, FaultAt{"slot_snapshot", 1},
+                      FaultAt{"copy_row", 45}, FaultAt{"finish", 2}, FaultAt{"swap", 1},
+                      FaultAt{"swap", 2}, FaultAt{"swapped", 1}, FaultAt{"swapped", 2}),
     [](const auto& info) { return info.param.step + "_" + std::to_string(info.param.nth); });
 
 struct CatalogFaultAt {
