@@ -11,7 +11,7 @@ PACKAGES=(
   postgresql-15-postgis-3
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql postgresql-client clickhouse-server clickhouse-client
-  curl ca-certificates procps python3 iptables
+  curl ca-certificates openssl procps python3 iptables
 )
 
 # npm fetches libchdb (ClickHouse 26, scripts/fetch-chdb.sh). Only the command matters: a

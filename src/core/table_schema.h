@@ -56,9 +56,12 @@ struct SourceTable {
   // Source columns the pipe leaves out (TableMapping::exclude), never in `columns`: CDC ignores a
   // stream column of one of these names instead of adding it, even one created after Setup.
   std::vector<std::string> excluded = {};
-  // Stored generated columns, left out (and so also in `excluded`): pgoutput before PostgreSQL 18
-  // does not send them. Read at Setup, for what create reports; not recorded.
+  // Generated columns left out (and so also in `excluded`): pgoutput before PostgreSQL 18 does not
+  // send them, and virtual ones never. Read at Setup, for what create reports; not recorded.
   std::vector<std::string> generated = {};
+  // Stored generated columns that are replicated (PostgreSQL 18+, in `columns`): the publication
+  // must publish them (publish_generated_columns = stored). Read at Setup; not recorded.
+  std::vector<std::string> published_generated = {};
 
   RowIdentity identity = RowIdentity::kKey;
 

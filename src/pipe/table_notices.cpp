@@ -7,7 +7,8 @@ std::vector<std::string> TableNotices(const SourceTable& table) {
   const std::string name = table.QualifiedName();
   for (const std::string& column : table.generated)
     out.push_back("table " + name + ": generated column " + column +
-                  " is not replicated (PostgreSQL before 18 does not publish generated columns)");
+                  " is not replicated (PostgreSQL publishes stored generated columns from 18 on, "
+                  "virtual ones never)");
   if (table.identity == RowIdentity::kInsertOnly)
     out.push_back("table " + name +
                   " has no primary key and no replica identity: only its inserts and truncates "

@@ -32,7 +32,7 @@ constexpr const char* kUsersXml = R"(<?xml version="1.0"?>
 )";
 
 // No interserver_http_port: 18.16 only opens it when configured, and nothing replicates here.
-std::string ConfigXml(const std::string& dir, int http_port, int tcp_port) {
+std::string ConfigXml(const std::string& dir, const ClickHousePorts& ports, const TestTls& tls) {
   return R"(<?xml version="1.0"?>
 <yandex>
   <logger>
@@ -44,9 +44,24 @@ std::string ConfigXml(const std::string& dir, int http_port, int tcp_port) {
   </logger>
   <listen_host>127.0.0.1</listen_host>
   <http_port>)" +
-         std::to_string(http_port) + R"(</http_port>
+         std::to_string(ports.http) + R"(</http_port>
   <tcp_port>)" +
-         std::to_string(tcp_port) + R"(</tcp_port>
+         std::to_string(ports.tcp) + R"(</tcp_port>
+  <https_port>)" +
+         std::to_string(ports.https) + R"(</https_port>
+  <openSSL>
+    <server>
+      <certificateFile>)" +
+         tls.server_cert + R"(</certificateFile>
+      <privateKeyFile>)" +
+         tls.server_key + R"(</privateKeyFile>
+      <verificationMode>none</verificationMode>
+      <loadDefaultCAFile>false</loadDefaultCAFile>
+      <cacheSessions>true</cacheSessions>
+      <disableProtocols>sslv2,sslv3</disableProtocols>
+      <preferServerCiphers>true</preferServerCiphers>
+    </server>
+  </openSSL>
   <path>)" +
          dir + R"(/data/</path>
   <tmp_path>)" +
@@ -81,15 +96,16 @@ std::string Logs(const std::string& dir) {
 
 }  // namespace
 
-void StartClickHouse(const std::string& dir, int http_port, int tcp_port, std::atomic<pid_t>& pid) {
+void StartClickHouse(const std::string& dir, const ClickHousePorts& ports, const TestTls& tls,
+                     std::atomic<pid_t>& pid) {
   if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
     throw std::runtime_error("mkdir " + dir + " failed");
-  WriteFile(dir + "/config.xml", ConfigXml(dir, http_port, tcp_port));
+  WriteFile(dir + "/config.xml", ConfigXml(dir, ports, tls));
   WriteFile(dir + "/users.xml", kUsersXml);
   SpawnOptions opts{.parent_death_signal = SIGKILL, .cwd = dir, .track = false};
   pid = Spawn({ServerBinary(), "--config-file=" + dir + "/config.xml"}, dir + "/stdout.log", opts);
 
-  std::string url = "http://127.0.0.1:" + std::to_string(http_port) + "/";
+  std::string url = "http://127.0.0.1:" + std::to_string(ports.http) + "/";
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   std::string response;
   while (HttpPost(url, "SELECT 1", "default", "", &response) != 200) {

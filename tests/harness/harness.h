@@ -1,12 +1,12 @@
-// Test harness shared by every integration test: real PostgreSQL 15 and ClickHouse servers on
+// Test harness shared by every integration test: real PostgreSQL and ClickHouse servers on
 // loopback, started once per test binary (a GoogleTest Environment in harness/main.cpp), stopped
 // always (also when a test fails or the binary is interrupted).
 //
-// PostgreSQL: initdb into a throwaway dir owned by the unprivileged `postgres` user,
-// wal_level=logical, a free port, TCP on 127.0.0.1 with scram-sha-256 password auth (user
-// `postgres`, password kPgPassword), replication allowed.
-// ClickHouse, one server per engine of the run (TestEngines()), each with user `default`
-// without password:
+// PostgreSQL: major version TestPgMajor() (PG2CH_TEST_PG, default 15: Debian's; 12, 13, 14, 16,
+// 17, 18 from scripts/fetch-postgres.sh's cache). initdb into a throwaway dir owned by the
+// unprivileged `postgres` user, wal_level=logical, a free port, TCP on 127.0.0.1 with scram-sha-256
+// password auth (user `postgres`, password kPgPassword), replication allowed. ClickHouse, one
+// server per engine of the run (TestEngines()), each with user `default` without password:
 //   ch18  Debian's clickhouse-server 18.16 with a minimal config in a throwaway dir.
 //   ch26  ClickHouse 26.7 as a library (libchdb, fetched by scripts/fetch-chdb.sh into
 //         .cache/chdb/, or $PG2CH_CHDB_LIB) behind tests/chdb_server's HTTP front.
@@ -37,13 +37,28 @@ inline bool IsModern(ChEngine engine) { return engine != ChEngine::kCh18; }
 // An unknown name ends the process with a message (exit code 2).
 const std::vector<ChEngine>& TestEngines();
 
+// The PostgreSQL major version of this run: PG2CH_TEST_PG, default 15. An unsupported value ends
+// the process with a message (exit code 2).
+int TestPgMajor();
+
+// The run's TLS files (PEM), made at start: PostgreSQL and ClickHouse 18.16's HTTPS port serve
+// `server_cert`, issued by `ca_cert` for 127.0.0.1 only (not for "localhost"). PostgreSQL runs
+// with ssl = on and asks the user `certuser` (no such role until a test makes it) for a client
+// certificate, `client_cert` (CN certuser). `other_ca_cert` signed none of them.
+struct TestTls {
+  std::string ca_cert, other_ca_cert, server_cert, server_key, client_cert, client_key;
+};
+
 struct Servers {
   int pg_port = 0;
+  int pg_version_num = 0;  // server_version_num of the running server, e.g. 170010
   std::string pg_host = "127.0.0.1";
   std::string work_dir;  // throwaway dir for this run (logs, catalogs)
   // http://127.0.0.1:PORT of each engine of the run; throws std::logic_error for another one.
   const std::string& ChUrl(ChEngine engine) const;
   std::vector<std::pair<ChEngine, std::string>> ch_urls;
+  std::string ch18_https_url;  // https://127.0.0.1:PORT of ch18, when it is in the run
+  TestTls tls;
 };
 const Servers& GetServers();
 

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "harness/harness.h"
+
 namespace pg2ch::test::internal {
 
 struct SpawnOptions {
@@ -53,8 +55,15 @@ long HttpPost(const std::string& url, const std::string& body, const std::string
 
 // Each server's pid is stored into `pid` as soon as it is spawned, so that a failed start is
 // still stopped; they return once the server answers queries, or throw with its log tail.
-void StartPostgres(const std::string& dir, int port, std::atomic<pid_t>& pid);
-void StartClickHouse(const std::string& dir, int http_port, int tcp_port, std::atomic<pid_t>& pid);
+// StartPostgres returns the server's version number (server_version_num).
+int StartPostgres(const std::string& dir, int port, const TestTls& tls, std::atomic<pid_t>& pid);
+struct ClickHousePorts {
+  int http = 0, tcp = 0, https = 0;
+};
+void StartClickHouse(const std::string& dir, const ClickHousePorts& ports, const TestTls& tls,
+                     std::atomic<pid_t>& pid);
+// Makes the run's certificates and keys in `dir` (a new directory) with openssl.
+TestTls MakeTestCertificates(const std::string& dir);
 // ClickHouse 26: tests/chdb_server's front over libchdb (ChdbLibraryPath()).
 void StartChdbFront(const std::string& dir, int http_port, std::atomic<pid_t>& pid);
 // $PG2CH_CHDB_LIB, else .cache/chdb/libchdb.so in the source tree (scripts/fetch-chdb.sh).

@@ -1,7 +1,8 @@
-// Starts the PostgreSQL 15 test server in `dir`: initdb as the `postgres` user (the server refuses
-// to run as root), password auth over TCP, and the postmaster as our direct child rather than
-// through `pg_ctl start`, which would detach it: a direct child dies with us (parent-death
-// SIGQUIT = immediate shutdown) and is reached by ctest's process-tree kill on timeout.
+// Starts the PostgreSQL test server (major TestPgMajor()) in `dir`: initdb as the `postgres` user
+// (the server refuses to run as root), password auth over TCP, and the postmaster as our direct
+// child rather than through `pg_ctl start`, which would detach it: a direct child dies with us
+// (parent-death SIGQUIT = immediate shutdown) and is reached by ctest's process-tree kill on
+// timeout.
 #include <libpq-fe.h>
 #include <pwd.h>
 #include <signal.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -21,12 +23,27 @@
 namespace pg2ch::test::internal {
 namespace {
 
-constexpr const char* kPgBin = "/usr/lib/postgresql/15/bin";
+// Debian's 15, or a version scripts/fetch-postgres.sh unpacked into $PG2CH_PG_CACHE (default
+// .cache/postgres in the source tree).
+std::string PgBinDir() {
+  int major = TestPgMajor();
+  if (major == 15) return "/usr/lib/postgresql/15/bin";
+  const char* env = std::getenv("PG2CH_PG_CACHE");
+  std::string cache = env != nullptr && *env != '\0' ? env : PG2CH_PG_CACHE_DEFAULT;
+  std::string bin = cache + "/" + std::to_string(major) + "/bin";
+  if (access((bin + "/postgres").c_str(), X_OK) != 0) {
+    throw std::runtime_error("no PostgreSQL " + std::to_string(major) + " in " + bin +
+                             ": run scripts/fetch-postgres.sh " + std::to_string(major));
+  }
+  return bin;
+}
 
 // Trust on the unix socket only: the harness sets the password over it; clients under test
 // come over TCP and must authenticate like in production.
 constexpr const char* kPgHba =
     "# Written by the pg2ch test harness.\n"
+    "hostssl all certuser 127.0.0.1/32 scram-sha-256 clientcert=verify-full\n"
+    "hostssl replication certuser 127.0.0.1/32 scram-sha-256 clientcert=verify-full\n"
     "local all all trust\n"
     "local replication all trust\n"
     "host all all 127.0.0.1/32 scram-sha-256\n"
@@ -41,11 +58,21 @@ void ChownToPostgres(const std::string& path) {
   }
 }
 
+// PostgreSQL refuses a key file that others can read or that another user owns.
+void CopyKeyForPostgres(const std::string& from, const std::string& to) {
+  std::ofstream out(to, std::ios::trunc);
+  out << ReadFile(from);
+  out.close();
+  if (!out.good()) throw std::runtime_error("cannot write " + to);
+  chmod(to.c_str(), 0600);
+  ChownToPostgres(to);
+}
+
 void RunInitdb(const std::string& dir, const std::string& data) {
   SpawnOptions opts{.drop_to_postgres_user = true, .parent_death_signal = SIGKILL, .cwd = dir};
   std::string log = dir + "/initdb.log";
   // --no-locale -E UTF8: identical collation on every machine, any text accepted.
-  pid_t pid = Spawn({std::string(kPgBin) + "/initdb", "-D", data, "-A", "trust", "-U", "postgres",
+  pid_t pid = Spawn({PgBinDir() + "/initdb", "-D", data, "-A", "trust", "-U", "postgres",
                      "--auth-local=trust", "-E", "UTF8", "--no-locale", "--no-sync"},
                     log, opts);
   int status = WaitPid(pid, 120);
@@ -74,9 +101,26 @@ void SetPassword(const std::string& socket_conninfo) {
   }
 }
 
+// The running server's version, checked against the run's major: a cache holding another build
+// would otherwise test a version nobody asked for.
+int ServerVersion(const std::string& socket_conninfo) {
+  std::unique_ptr<PGconn, decltype(&PQfinish)> conn(PQconnectdb(socket_conninfo.c_str()),
+                                                    &PQfinish);
+  if (PQstatus(conn.get()) != CONNECTION_OK) {
+    throw std::runtime_error(std::string("socket connect: ") + PQerrorMessage(conn.get()));
+  }
+  int version = PQserverVersion(conn.get());
+  if (version / 10000 != TestPgMajor()) {
+    throw std::runtime_error("PostgreSQL " + std::to_string(TestPgMajor()) +
+                             " was asked for, but the server reports version " +
+                             std::to_string(version));
+  }
+  return version;
+}
+
 }  // namespace
 
-void StartPostgres(const std::string& dir, int port, std::atomic<pid_t>& pid) {
+int StartPostgres(const std::string& dir, int port, const TestTls& tls, std::atomic<pid_t>& pid) {
   std::string data = dir + "/data";
   // A second start runs the same cluster again (after a crash a fault test caused): it
   // recovers from its WAL like a production server.
@@ -85,6 +129,7 @@ void StartPostgres(const std::string& dir, int port, std::atomic<pid_t>& pid) {
     if (mkdir(dir.c_str(), 0700) != 0) throw std::runtime_error("mkdir " + dir + " failed");
     ChownToPostgres(dir);
     RunInitdb(dir, data);
+    CopyKeyForPostgres(tls.server_key, dir + "/server.key");
     // Root may overwrite it in place; ownership stays with `postgres`.
     std::ofstream hba(data + "/pg_hba.conf", std::ios::trunc);
     hba << kPgHba;
@@ -97,9 +142,15 @@ void StartPostgres(const std::string& dir, int port, std::atomic<pid_t>& pid) {
       .drop_to_postgres_user = true, .parent_death_signal = SIGQUIT, .cwd = dir, .track = false};
   // fsync=off only buys test speed; every other setting is one pg2ch needs in production too.
   pid = Spawn(
-      {std::string(kPgBin) + "/postgres", "-D", data, "-p", port_str, "-k", dir, "-c",
+      {PgBinDir() + "/postgres", "-D", data, "-p", port_str, "-k", dir, "-c",
        "listen_addresses=127.0.0.1", "-c", "wal_level=logical", "-c", "max_replication_slots=200",
-       "-c", "max_wal_senders=100", "-c", "max_connections=200", "-c", "fsync=off"},
+       "-c", "max_wal_senders=100", "-c", "max_connections=200", "-c", "fsync=off",
+       // 13 and earlier default to md5, which the scram-sha-256 lines of pg_hba.conf refuse.
+       "-c", "password_encryption=scram-sha-256",
+       // TLS as managed services offer it: clients choose (sslmode), certuser must show a
+       // certificate. The key must belong to the server's user.
+       "-c", "ssl=on", "-c", "ssl_cert_file=" + tls.server_cert, "-c",
+       "ssl_key_file=" + dir + "/server.key", "-c", "ssl_ca_file=" + tls.ca_cert},
       log, opts);
 
   std::string socket_conninfo =
@@ -118,6 +169,7 @@ void StartPostgres(const std::string& dir, int port, std::atomic<pid_t>& pid) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   if (!restart) SetPassword(socket_conninfo);
+  return ServerVersion(socket_conninfo);
 }
 
 }  // namespace pg2ch::test::internal

@@ -36,7 +36,7 @@ bool g_keep = false;    // PG2CH_TEST_KEEP=1: leave the work dir for debugging
 char g_work_dir[256] = {};
 std::atomic<pid_t> g_pg_pid{0};
 std::atomic<pid_t> g_ch_pids[2];  // per engine, in TestEngines() order (no repeats: at most 2)
-int g_ch_tcp_ports[2] = {};       // ch18's native port, kept for a restart
+internal::ClickHousePorts g_ch18_ports;  // kept for a restart
 std::atomic<bool> g_stopped{false};
 struct sigaction g_old_actions[NSIG];
 
@@ -168,27 +168,30 @@ void StartServers() {
   std::string dir = work;
 
   const std::vector<ChEngine>& engines = TestEngines();
-  std::vector<int> ports = FreeTcpPorts(1 + 2 * static_cast<int>(engines.size()));
+  std::vector<int> ports = FreeTcpPorts(1 + 3 * static_cast<int>(engines.size()));
   std::fprintf(stderr,
                "[harness] work dir %s%s\n"
-               "[harness] PostgreSQL 15: 127.0.0.1:%d, socket dir %s/pg, log %s/pg/server.log\n",
+               "[harness] PostgreSQL %d: 127.0.0.1:%d, socket dir %s/pg, log %s/pg/server.log\n",
                work, g_keep ? " (kept: PG2CH_TEST_KEEP=1)" : " (set PG2CH_TEST_KEEP=1 to keep it)",
-               ports[0], work, work);
+               TestPgMajor(), ports[0], work, work);
   auto start = std::chrono::steady_clock::now();
-  internal::StartPostgres(dir + "/pg", ports[0], g_pg_pid);
+  g_servers.tls = internal::MakeTestCertificates(dir + "/tls");
+  g_servers.pg_version_num =
+      internal::StartPostgres(dir + "/pg", ports[0], g_servers.tls, g_pg_pid);
   g_servers.pg_port = ports[0];
   g_servers.pg_host = "127.0.0.1";
   g_servers.work_dir = dir;
   for (size_t i = 0; i < engines.size(); ++i) {
-    int http_port = ports[1 + 2 * i];
+    int http_port = ports[1 + 3 * i];
     std::string ch_dir = dir + "/" + EngineName(engines[i]);
     if (engines[i] == ChEngine::kCh18) {
       std::fprintf(stderr,
-                   "[harness] ClickHouse 18.16 (ch18): http://127.0.0.1:%d, logs %s/server.log "
-                   "and %s/server.err.log\n",
-                   http_port, ch_dir.c_str(), ch_dir.c_str());
-      g_ch_tcp_ports[i] = ports[2 + 2 * i];
-      internal::StartClickHouse(ch_dir, http_port, g_ch_tcp_ports[i], g_ch_pids[i]);
+                   "[harness] ClickHouse 18.16 (ch18): http://127.0.0.1:%d, https://127.0.0.1:%d, "
+                   "logs %s/server.log and %s/server.err.log\n",
+                   http_port, ports[3 + 3 * i], ch_dir.c_str(), ch_dir.c_str());
+      g_ch18_ports = {http_port, ports[2 + 3 * i], ports[3 + 3 * i]};
+      g_servers.ch18_https_url = "https://127.0.0.1:" + std::to_string(g_ch18_ports.https);
+      internal::StartClickHouse(ch_dir, g_ch18_ports, g_servers.tls, g_ch_pids[i]);
     } else {
       std::fprintf(stderr,
                    "[harness] ClickHouse 26 (ch26, libchdb %s): http://127.0.0.1:%d, log "
@@ -257,20 +260,20 @@ void KillAndReap(std::atomic<pid_t>& slot, int sig) {
 void CrashPostgres() { KillAndReap(g_pg_pid, SIGQUIT); }
 
 void StartPostgresAgain() {
-  internal::StartPostgres(g_servers.work_dir + "/pg", g_servers.pg_port, g_pg_pid);
+  internal::StartPostgres(g_servers.work_dir + "/pg", g_servers.pg_port, g_servers.tls, g_pg_pid);
 }
 
 void KillClickHouse(ChEngine engine) { KillAndReap(g_ch_pids[EngineIndex(engine)], SIGKILL); }
 
 void StartClickHouseAgain(ChEngine engine) {
   size_t i = EngineIndex(engine);
-  std::string url = g_servers.ChUrl(engine);
-  int http_port = std::stoi(url.substr(url.rfind(':') + 1));
   std::string dir = g_servers.work_dir + "/" + EngineName(engine);
-  if (engine == ChEngine::kCh18)
-    internal::StartClickHouse(dir, http_port, g_ch_tcp_ports[i], g_ch_pids[i]);
-  else
-    internal::StartChdbFront(dir, http_port, g_ch_pids[i]);
+  if (engine == ChEngine::kCh18) {
+    internal::StartClickHouse(dir, g_ch18_ports, g_servers.tls, g_ch_pids[i]);
+  } else {
+    std::string url = g_servers.ChUrl(engine);
+    internal::StartChdbFront(dir, std::stoi(url.substr(url.rfind(':') + 1)), g_ch_pids[i]);
+  }
 }
 
 void FreezeClickHouse(ChEngine engine, bool frozen) {

@@ -30,12 +30,13 @@ void CreateAllTypesTable(const PostgresEndpoint& pg, const std::string& t) {
       CASE WHEN i % 23 = 0 THEN NULL WHEN i % 1000 = 3 THEN 'NaN'::real
            WHEN i % 1000 = 4 THEN 'Infinity'::real WHEN i % 1000 = 5 THEN '-Infinity'::real
            ELSE (i / 7.0)::real END,
-      CASE WHEN i % 24 = 0 THEN NULL WHEN i % 1000 = 6 THEN 1e308 ELSE i / 3.0 * (1 - 2 * (i % 2)) END,
+      CASE WHEN i % 24 = 0 THEN NULL WHEN i % 1000 = 6 THEN 1e308
+           ELSE i / 3.0 * (1 - 2 * (i % 2)) END::double precision,
       CASE WHEN i % 3 = 0 THEN NULL ELSE i % 2 = 0 END,
       CASE WHEN i % 29 = 0 THEN NULL WHEN i % 31 = 0 THEN ''
            ELSE 'text ' || i || E' tab\t newline\n backslash\\ ''quote'' "dq" ünïcødé 😀' END,
-      'v' || md5(i::text),
-      CASE WHEN i % 37 = 0 THEN NULL ELSE substr(md5(i::text), 1, 3) END,
+      ('v' || md5(i::text))::varchar(50),
+      CASE WHEN i % 37 = 0 THEN NULL ELSE substr(md5(i::text), 1, 3) END::char(5),
       CASE WHEN i % 41 = 0 THEN NULL ELSE decode(md5(i::text), 'hex') || '\x00ff0a09'::bytea END,
       CASE WHEN i % 43 = 0 THEN NULL ELSE date '2000-01-01' + (i % 40000 - 20000)::int END,
       CASE WHEN i % 47 = 0 THEN NULL
@@ -56,6 +57,8 @@ void CreateAllTypesTable(const PostgresEndpoint& pg, const std::string& t) {
     FROM generate_series(a, b) AS i
     $$;
   )sql");
+  // (PostgreSQL 12 wants each column of an SQL function's result in the declared type exactly:
+  // the casts above.)
 }
 
 std::string InsertAllTypesSql(const std::string& table, int64_t from, int64_t to) {

@@ -10,18 +10,6 @@
 namespace pg2ch::test {
 namespace {
 
-void ExpectFailed(const PipeFiles& files, const std::string& pipe, const std::string& needle) {
-  auto pg2ch = StartPg2ch(files);
-  int code = pg2ch->Wait(120);
-  std::string output = pg2ch->Output();
-  EXPECT_EQ(code, 1) << output;
-  EXPECT_EQ(CatalogState(files, pipe), PipeState::kFailed) << output;
-  std::string reason = LastError(files, pipe);
-  EXPECT_NE(reason.find(needle), std::string::npos) << "reason: " << reason;
-  EXPECT_NE(output.find(needle), std::string::npos) << output;
-  EXPECT_EQ(output.find(kPgPassword), std::string::npos) << "password leaked: " << output;
-}
-
 class BadInput : public EngineTest {};
 
 bool ChTableExists(const TestDatabases& dbs, const std::string& table) {
@@ -36,7 +24,7 @@ TEST_P(BadInput, WrongPassword) {
   TestDatabases wrong = dbs;
   wrong.pg.password = "not-the-password";
   PipeFiles files = WritePipe(wrong, pipe, {"public.t"});
-  ExpectFailed(files, pipe, "password authentication failed");
+  ExpectPipeFails(files, pipe, "password authentication failed");
   EXPECT_FALSE(ChTableExists(dbs, "t"));
 }
 
@@ -45,7 +33,7 @@ TEST_P(BadInput, UnknownTable) {
   const std::string pipe = PipeName("unknown");
   PgExec(dbs.pg, "CREATE TABLE t (id int PRIMARY KEY)");
   PipeFiles files = WritePipe(dbs, pipe, {"public.t", "public.nope"});
-  ExpectFailed(files, pipe, "source table public.nope does not exist");
+  ExpectPipeFails(files, pipe, "source table public.nope does not exist");
   EXPECT_FALSE(ChTableExists(dbs, "t"));
   EXPECT_TRUE(PgQuery(dbs.pg, "SELECT 1 FROM pg_publication").empty());
 }
@@ -59,9 +47,9 @@ TEST_P(BadInput, TableWithoutIdentityInAPublicationOfUpdates) {
          "CREATE TABLE t (id int, v text); INSERT INTO t VALUES (1, 'a'); "
          "CREATE PUBLICATION mine FOR TABLE t");
   PipeFiles files = WritePipe(dbs, pipe, {"public.t"}, "\"publication\": \"mine\"");
-  ExpectFailed(files, pipe,
-               "publication \"mine\" publishes updates or deletes and holds public.t, which has "
-               "no primary key and no replica identity");
+  ExpectPipeFails(files, pipe,
+                  "publication \"mine\" publishes updates or deletes and holds public.t, which has "
+                  "no primary key and no replica identity");
   EXPECT_TRUE(
       PgQuery(dbs.pg, "SELECT 1 FROM pg_replication_slots WHERE database = current_database()")
           .empty());
@@ -74,7 +62,7 @@ TEST(BadInputOnce, UnreachableClickHouse) {
   TestDatabases wrong = dbs;
   wrong.ch.url = "http://127.0.0.1:1";
   PipeFiles files = WritePipe(wrong, "noch", {"public.t"});
-  ExpectFailed(files, "noch", "http://127.0.0.1:1");
+  ExpectPipeFails(files, "noch", "http://127.0.0.1:1");
   // Nothing was set up on the source either.
   EXPECT_TRUE(PgQuery(dbs.pg, "SELECT 1 FROM pg_publication").empty());
 }

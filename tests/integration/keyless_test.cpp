@@ -172,6 +172,47 @@ TEST_P(Keyless, TableWithoutIdentityReplicatesInsertsAndItsUpdatesStillWork) {
   EXPECT_EQ(pg2ch->Wait(30), 0) << pg2ch->Output();
 }
 
+// A table without key or identity added to a running pipe goes into the insert-only companion
+// publication, made then (the pipe started with keyed tables only), as at Setup: in the main
+// publication PostgreSQL would refuse the application's UPDATE and DELETE on it.
+TEST_P(Keyless, TableWithoutIdentityAddedToARunningPipeKeepsItsUpdatesWorking) {
+  TestDatabases dbs = NewDatabases("addnokey");
+  const std::string pipe = PipeName("addnokey");
+  PgExec(dbs.pg,
+         "CREATE TABLE keyed (id int PRIMARY KEY, v text); INSERT INTO keyed VALUES (1, 'one');"
+         "CREATE TABLE h (a int, b text, c numeric, w text);" +
+             InsertSql("h", 1, 300));
+  PipeFiles files = WritePipe(dbs, pipe, {"public.keyed"});
+  auto first = StartPg2ch(files);
+  ASSERT_TRUE(WaitForState(files, pipe, PipeState::kRunning, kWait)) << first->Output();
+  first->Signal(SIGTERM);
+  ASSERT_EQ(first->Wait(30), 0) << first->Output();
+  EXPECT_EQ(PgQuery(dbs.pg, "SELECT count(*) FROM pg_publication"),
+            (std::vector<std::vector<std::string>>{{"1"}}));
+
+  WritePipe(dbs, pipe, {"public.keyed", "public.h"});
+  auto second = StartPg2ch(files);
+  ASSERT_TRUE(WaitUntil(kWait, [&] {
+    return StateSequence(files, pipe).size() >= 7 &&
+           CatalogState(files, pipe) == PipeState::kRunning;
+  })) << second->Output();
+  EXPECT_EQ(
+      PgQuery(dbs.pg,
+              "SELECT p.pubname, p.pubupdate, p.pubdelete FROM pg_publication p JOIN "
+              "pg_publication_tables t USING (pubname) WHERE t.tablename = 'h'"),
+      (std::vector<std::vector<std::string>>{{"peerflow_pub_" + pipe + "_insert_only", "f", "f"}}));
+  // PgExec throws if PostgreSQL refuses them.
+  PgExec(dbs.pg, "UPDATE h SET b = 'changed' WHERE a = 1; DELETE FROM h WHERE a = 2");
+  PgExec(dbs.pg, "TRUNCATE h;" + InsertSql("h", 5, 50) + "; UPDATE keyed SET v = 'uno'");
+  ASSERT_EQ(WaitForSameMultiset(dbs, "h"), "") << second->Output();
+  EXPECT_EQ(
+      WaitForEqual(dbs, "keyed", "keyed", {{"id::text", "toString(id)"}, {"v", "v"}}, "id", kWait),
+      "");
+  EXPECT_FALSE(EverFailed(files, pipe)) << LastError(files, pipe);
+  second->Signal(SIGTERM);
+  EXPECT_EQ(second->Wait(30), 0) << second->Output();
+}
+
 // An OLTP load on keyed tables, each transaction also appending to a history table without a key,
 // running through the snapshot and into CDC: everything ends equal, the history as a multiset.
 TEST_P(Keyless, OltpLoadWithAnAppendOnlyHistoryThroughSnapshotAndCdc) {

@@ -1,5 +1,6 @@
 #include "pipe_test_support.h"
 
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <atomic>
@@ -282,6 +283,18 @@ void BackgroundWrites::Stop() {
 std::string Retrying(const PipeFiles& files, const std::string& pipe) {
   SqliteCatalog catalog(files.catalog);
   return RetryingReason(catalog, catalog.FindPipe(pipe)->id);
+}
+
+void ExpectPipeFails(const PipeFiles& files, const std::string& pipe, const std::string& needle) {
+  auto pg2ch = StartPg2ch(files);
+  int code = pg2ch->Wait(120);
+  std::string output = pg2ch->Output();
+  EXPECT_EQ(code, 1) << output;
+  EXPECT_EQ(CatalogState(files, pipe), PipeState::kFailed) << output;
+  std::string reason = LastError(files, pipe);
+  EXPECT_NE(reason.find(needle), std::string::npos) << "reason: " << reason;
+  EXPECT_NE(output.find(needle), std::string::npos) << output;
+  EXPECT_EQ(output.find(kPgPassword), std::string::npos) << "password leaked: " << output;
 }
 
 bool EverFailed(const PipeFiles& files, const std::string& pipe) {

@@ -36,6 +36,9 @@ std::vector<PipeState> StateSequence(const PipeFiles& files, const std::string& 
 std::string LastError(const PipeFiles& files, const std::string& pipe);
 bool WaitForState(const PipeFiles& files, const std::string& pipe, PipeState state,
                   double timeout_seconds);
+// Runs pg2ch on the files and expects it to end with exit code 1, the pipe Failed, and `needle`
+// in both the recorded reason and the output (which must not hold the PostgreSQL password).
+void ExpectPipeFails(const PipeFiles& files, const std::string& pipe, const std::string& needle);
 // Why the pipe is retrying in its state, per the catalog ("" while it makes progress).
 std::string Retrying(const PipeFiles& files, const std::string& pipe);
 // Whether the pipe's state history holds Failed.

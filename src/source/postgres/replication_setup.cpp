@@ -31,21 +31,44 @@ std::vector<std::string> StreamPublications(const std::string& publication, bool
 static bool Includes(PgConnection& conn, const std::string& publication, const std::string& schema,
                      const std::string& name);
 
+// A user's publication that leaves out the stored generated columns pg2ch replicates would leave
+// their ClickHouse values stale after the first update.
+static void CheckPublishesGeneratedColumns(PgConnection& conn, const std::string& publication,
+                                           const std::vector<SourceTable>& tables) {
+  if (conn.server_version() < 180000) return;
+  std::string columns;
+  for (const SourceTable& t : tables)
+    for (const std::string& c : t.published_generated)
+      columns += (columns.empty() ? "" : ", ") + t.QualifiedName() + "." + c;
+  if (columns.empty()) return;
+  auto rows = conn.Query("SELECT pubgencols::text FROM pg_publication WHERE pubname = " +
+                         PgLiteral(publication));
+  if (!rows.empty() && rows[0][0] == "s") return;
+  ThrowFatal("publication \"" + publication + "\" does not publish stored generated columns (" +
+             columns + "): ALTER PUBLICATION " + PgIdent(publication) +
+             " SET (publish_generated_columns = stored)");
+}
+
 static bool PublicationExists(PgConnection& conn, const std::string& publication) {
   return !conn.Query("SELECT 1 FROM pg_publication WHERE pubname = " + PgLiteral(publication))
               .empty();
 }
 
+enum class Publishes { kEverything, kInsertsOnly };
+
 static void CreatePublication(PgConnection& conn, const std::string& publication,
-                              const std::vector<const SourceTable*>& tables, bool insert_only) {
+                              const std::vector<const SourceTable*>& tables, Publishes publishes) {
   std::string list;
   for (const SourceTable* t : tables) {
     if (!list.empty()) list += ", ";
     list += PgIdent(t->schema) + "." + PgIdent(t->name);
   }
   std::vector<std::string> options;
-  if (insert_only) options.push_back("publish = 'insert, truncate'");
+  if (publishes == Publishes::kInsertsOnly) options.push_back("publish = 'insert, truncate'");
   if (conn.server_version() >= 130000) options.push_back("publish_via_partition_root = true");
+  // Stored generated columns are read at Setup as replicated columns from 18 on
+  // (schema_reader.cpp); without this pgoutput would leave them out.
+  if (conn.server_version() >= 180000) options.push_back("publish_generated_columns = stored");
   std::string with;
   for (const std::string& o : options) with += (with.empty() ? " WITH (" : ", ") + o;
   if (!with.empty()) with += ")";
@@ -62,8 +85,8 @@ bool EnsurePublication(PgConnection& conn, const std::string& publication,
   if (!PublicationExists(conn, publication)) {
     // The companion first: once the main publication exists, a replayed Setup finds both.
     if (!insert_only.empty() && !PublicationExists(conn, companion))
-      CreatePublication(conn, companion, insert_only, true);
-    CreatePublication(conn, publication, full, false);
+      CreatePublication(conn, companion, insert_only, Publishes::kInsertsOnly);
+    CreatePublication(conn, publication, full, Publishes::kEverything);
     return true;
   }
   auto flags = conn.Query("SELECT pubupdate OR pubdelete FROM pg_publication WHERE pubname = " +
@@ -88,6 +111,7 @@ bool EnsurePublication(PgConnection& conn, const std::string& publication,
   if (!missing.empty())
     ThrowFatal("publication \"" + publication + "\" exists but does not include " + missing +
                " (ALTER PUBLICATION ... ADD TABLE, or let pg2ch create its own publication)");
+  CheckPublishesGeneratedColumns(conn, publication, tables);
   return false;
 }
 
@@ -108,10 +132,11 @@ void AddTableToPublication(PgConnection& conn, const std::string& publication,
                            const SourceTable& table) {
   // Keyless tables go to the insert-only companion, as at Setup: in the main publication
   // PostgreSQL would refuse the user's UPDATE and DELETE on them.
-  std::string target =
-      table.identity == RowIdentity::kInsertOnly ? InsertOnlyPublication(publication) : publication;
+  const bool insert_only = table.identity == RowIdentity::kInsertOnly;
+  std::string target = insert_only ? InsertOnlyPublication(publication) : publication;
   if (!PublicationExists(conn, target)) {
-    CreatePublication(conn, target, {&table}, target != publication);
+    CreatePublication(conn, target, {&table},
+                      insert_only ? Publishes::kInsertsOnly : Publishes::kEverything);
     return;
   }
   if (Includes(conn, target, table.schema, table.name)) return;

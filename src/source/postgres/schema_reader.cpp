@@ -19,6 +19,12 @@ SourceTable ReadSourceTable(PgConnection& conn, const std::string& schema,
   const std::string& relkind = rel[0][1];
   if (relkind != "r" && relkind != "p")
     ThrowFatal("source table " + qualified + " is not a table (relkind '" + relkind + "')");
+  // PostgreSQL 12 refuses a partitioned table in a publication (13 added publish_via_partition_
+  // root); its leaves could be published, but each under its own name.
+  if (relkind == "p" && conn.server_version() < 130000)
+    ThrowFatal("source table " + qualified +
+               " is partitioned, and PostgreSQL 12 cannot publish a partitioned table (13 and "
+               "later can): list its partitions as tables of their own, each with its own target");
 
   SourceTable out;
   out.schema = schema;
@@ -32,7 +38,7 @@ SourceTable ReadSourceTable(PgConnection& conn, const std::string& schema,
 
   auto cols = conn.Query(
       "SELECT a.attname, a.atttypid, a.atttypmod, a.attnotnull, COALESCE(k.is_key, false), "
-      "a.attndims, a.attgenerated <> '' FROM pg_attribute a "
+      "a.attndims, a.attgenerated::text FROM pg_attribute a "
       "LEFT JOIN (SELECT unnest(i.indkey) AS attnum, true AS is_key FROM pg_index i "
       "WHERE i.indrelid = " +
       oid + "::oid AND " + key_index_filter +
@@ -43,13 +49,18 @@ SourceTable ReadSourceTable(PgConnection& conn, const std::string& schema,
       "ORDER BY a.attnum");
   bool has_key = false;
   for (const auto& c : cols) {
-    if (c[6] == "t") {
-      // Stored generated columns: COPY reads them but pgoutput before PostgreSQL 18 never sends
-      // them, so ClickHouse would hold stale values after the first update. Left out, like an
+    const std::string& generated = c[6];  // "" not generated, "s" stored, "v" virtual (18+)
+    if (!generated.empty()) {
+      // pgoutput sends stored generated columns from PostgreSQL 18 on (publish_generated_columns
+      // = stored); before, COPY would read them but CDC never, so ClickHouse would hold stale
+      // values after the first update. Virtual ones have no value to send. Left out like an
       // excluded column (a query can compute them in ClickHouse).
-      out.excluded.push_back(c[0]);
-      out.generated.push_back(c[0]);
-      continue;
+      if (generated != "s" || conn.server_version() < 180000) {
+        out.excluded.push_back(c[0]);
+        out.generated.push_back(c[0]);
+        continue;
+      }
+      out.published_generated.push_back(c[0]);
     }
     SourceColumn col;
     col.name = c[0];
