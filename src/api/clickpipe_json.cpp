@@ -30,6 +30,10 @@ const std::pair<const char*, const char*> kFieldNames[] = {
     {"source.user", "source.postgres.credentials.username"},
     {"source.database", "source.postgres.database"},
     {"source.sslmode", "source.postgres.sslmode"},
+    {"source.sslrootcert", "source.postgres.sslrootcert"},
+    {"source.sslcert", "source.postgres.sslcert"},
+    {"source.sslkey", "source.postgres.sslkey"},
+    {"destination.ca_file", "destination.caFile"},
     {"destination.url", "destination.url"},
     {"destination.database", "destination.database"},
     {"sync_interval_seconds", "source.postgres.settings.syncIntervalSeconds"},
@@ -187,7 +191,8 @@ PipeConfig ClickPipeToConfig(const json& body, const DestinationDefaults& defaul
   if (body.contains("name")) pipe["name"] = body["name"];
   json source = json::object();
   for (const auto& [key, value] : pg.items()) {
-    if (key == "host" || key == "port" || key == "database" || key == "sslmode") {
+    if (key == "host" || key == "port" || key == "database" || key == "sslmode" ||
+        key == "sslrootcert" || key == "sslcert" || key == "sslkey") {
       source[key] = value;
     } else if (key == "credentials") {
       if (!value.is_object()) Bad("source.postgres.credentials", "must be an object");
@@ -213,6 +218,8 @@ PipeConfig ClickPipeToConfig(const json& body, const DestinationDefaults& defaul
   for (const auto& [key, value] : dst.items()) {
     if (key == "database" || key == "url" || key == "user" || key == "password")
       destination[key] = value;
+    else if (key == "caFile")
+      destination["ca_file"] = value;
     else
       Bad("destination." + key, "unknown field");
   }
@@ -316,12 +323,16 @@ json RenderPipe(const PipeView& v) {
           {"port", c.source.port},
           {"database", c.source.database},
           {"sslmode", c.source.sslmode},
+          {"sslrootcert", c.source.sslrootcert},
+          {"sslcert", c.source.sslcert},
+          {"sslkey", c.source.sslkey},
           {"credentials", {{"username", c.source.user}}},
           {"settings", SettingsToJson(c)},
           {"tableMappings", mappings}}}}},
       {"destination",
        {{"database", c.destination.database},
         {"url", c.destination.url},
+        {"caFile", c.destination.ca_file},
         {"user", c.destination.user}}},
       {"tables", tables},
       {"lastError",

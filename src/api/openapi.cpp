@@ -45,12 +45,19 @@ json Schemas() {
                        {"port", Int()},
                        {"database", Str()},
                        {"sslmode", Str()},
+                       {"sslrootcert", Str()},
+                       {"sslcert", Str()},
+                       {"sslkey", Str()},
                        {"credentials", Obj({{"username", Str()}, {"password", Str()}})},
                        {"settings", Ref("Settings")},
                        {"tableMappings", ArrayOf(mapping)}},
                       {"database", "credentials", "tableMappings"});
-  json destination = Obj(
-      {{"database", Str()}, {"url", Str()}, {"user", Str()}, {"password", Str()}}, {"database"});
+  json destination = Obj({{"database", Str()},
+                          {"url", Str()},
+                          {"caFile", Str()},
+                          {"user", Str()},
+                          {"password", Str()}},
+                         {"database"});
   return {
       {"Health", Obj({{"status", Str()}})},
       {"Error", Obj({{"error", Str()}, {"problems", ArrayOf(Str())}})},

@@ -152,7 +152,9 @@ PipeConfig ParsePipeConfig(const std::string& json_text) {
 
   auto src = doc.find("source");
   if (src == doc.end()) Bad("source", "is required");
-  CheckKeys(*src, "source", {"host", "port", "user", "password", "database", "sslmode"});
+  CheckKeys(*src, "source",
+            {"host", "port", "user", "password", "database", "sslmode", "sslrootcert", "sslcert",
+             "sslkey"});
   c.source.host = GetString(*src, "source.", "host", false, c.source.host);
   if (auto p = src->find("port"); p != src->end()) {
     if (!p->is_number_integer() || p->get<int>() <= 0 || p->get<int>() > 65535)
@@ -167,13 +169,29 @@ PipeConfig ParsePipeConfig(const std::string& json_text) {
                                                   "require", "verify-ca", "verify-full"};
   if (!kSslModes.count(c.source.sslmode))
     Bad("source.sslmode", "unknown sslmode \"" + c.source.sslmode + "\"");
+  c.source.sslrootcert = GetString(*src, "source.", "sslrootcert", false);
+  c.source.sslcert = GetString(*src, "source.", "sslcert", false);
+  c.source.sslkey = GetString(*src, "source.", "sslkey", false);
+  if (c.source.sslcert.empty() != c.source.sslkey.empty())
+    Bad(c.source.sslcert.empty() ? "source.sslcert" : "source.sslkey",
+        "a client certificate needs both sslcert and sslkey");
+  if (!c.source.sslrootcert.empty() && c.source.sslmode != "verify-ca" &&
+      c.source.sslmode != "verify-full")
+    Bad("source.sslrootcert",
+        "is only checked with sslmode verify-ca or verify-full (sslmode is \"" + c.source.sslmode +
+            "\")");
 
   auto dst = doc.find("destination");
   if (dst == doc.end()) Bad("destination", "is required");
-  CheckKeys(*dst, "destination", {"url", "user", "password", "database", "timeout_seconds"});
+  CheckKeys(*dst, "destination",
+            {"url", "user", "password", "database", "timeout_seconds", "ca_file"});
   c.destination.url = GetString(*dst, "destination.", "url", false, c.destination.url);
   if (c.destination.url.rfind("http://", 0) != 0 && c.destination.url.rfind("https://", 0) != 0)
     Bad("destination.url", "must start with http:// or https://");
+  c.destination.ca_file = GetString(*dst, "destination.", "ca_file", false);
+  if (!c.destination.ca_file.empty() && c.destination.url.rfind("https://", 0) != 0)
+    Bad("destination.url",
+        "must start with https:// when destination.ca_file is set (TLS was asked for)");
   c.destination.user = GetString(*dst, "destination.", "user", false, c.destination.user);
   c.destination.password = GetString(*dst, "destination.", "password", false);
   c.destination.database = GetString(*dst, "destination.", "database", true);
@@ -282,6 +300,10 @@ std::string PipeConfigToJson(const PipeConfig& c) {
     doc["snapshot_max_parallel_workers"] = c.snapshot_max_parallel_workers;
   if (c.snapshot_num_tables_in_parallel != PipeConfig::kDefaultTablesInParallel)
     doc["snapshot_num_tables_in_parallel"] = c.snapshot_num_tables_in_parallel;
+  if (!c.source.sslrootcert.empty()) doc["source"]["sslrootcert"] = c.source.sslrootcert;
+  if (!c.source.sslcert.empty()) doc["source"]["sslcert"] = c.source.sslcert;
+  if (!c.source.sslkey.empty()) doc["source"]["sslkey"] = c.source.sslkey;
+  if (!c.destination.ca_file.empty()) doc["destination"]["ca_file"] = c.destination.ca_file;
   if (c.destination.timeout_seconds != ClickHouseEndpoint::kDefaultTimeoutSeconds)
     doc["destination"]["timeout_seconds"] = c.destination.timeout_seconds;
   if (c.delete_on_merge) doc["delete_on_merge"] = true;

@@ -56,6 +56,19 @@ TEST(PgConnectError, LibpqStatusDecidesWithoutSqlState) {
             ErrorKind::kRetryable);
 }
 
+// libpq's own TLS checks have no SQLSTATE; none of them is cured by waiting.
+TEST(PgConnectError, CertificateProblemsAreFatal) {
+  for (const char* message :
+       {"connection to server at \"127.0.0.1\", port 5432 failed: SSL error: certificate verify "
+        "failed\n",
+        "connection to server at \"localhost\" (127.0.0.1), port 5432 failed: server certificate "
+        "for \"127.0.0.1\" does not match host name \"localhost\"\n",
+        "root certificate file \"/nope.pem\" does not exist\nEither provide the file or change "
+        "sslmode to disable server certificate verification.\n",
+        "could not open certificate file \"/c.pem\": No such file or directory\n"})
+    EXPECT_EQ(ClassifyConnectFailure(message, false), ErrorKind::kFatal) << message;
+}
+
 // The English text matching this replaces got a translated server wrong.
 TEST(PgConnectError, AnyServerLanguage) {
   const char* german =

@@ -88,6 +88,39 @@ TEST(PipeConfig, ClearErrorsNamingTheField) {
   ExpectError(with("\"name\": \"orders\",", "\"name\": \"orders\", \"mode\": \"fast\","), "mode");
 }
 
+// TLS files are paths, kept in the definition only when set (a pipe recorded before they existed
+// keeps its definition text); asking for TLS where it cannot be checked is refused.
+TEST(PipeConfig, TlsFilesValidateAndRoundTrip) {
+  const std::string minimal = PipeConfigToJson(ParsePipeConfig(kMinimal));
+  for (const char* field : {"sslrootcert", "sslcert", "sslkey", "ca_file"})
+    EXPECT_EQ(minimal.find(field), std::string::npos) << field;
+  std::string base = kMinimal;
+  auto with = [&](const std::string& source, const std::string& destination) {
+    std::string s = base;
+    s.replace(s.find("\"database\": \"shop\""), 18, "\"database\": \"shop\"" + source);
+    s.replace(s.find("\"url\": \"http://ch:8123\""), 23, destination);
+    return s;
+  };
+  PipeConfig c = ParsePipeConfig(
+      with(R"(, "sslmode": "verify-full", "sslrootcert": "/etc/ca.pem", "sslcert": "/c.pem",
+              "sslkey": "/c.key")",
+           R"("url": "https://ch:8443", "ca_file": "/etc/ch-ca.pem")"));
+  EXPECT_EQ(c.source.sslrootcert, "/etc/ca.pem");
+  EXPECT_EQ(c.source.sslcert, "/c.pem");
+  EXPECT_EQ(c.source.sslkey, "/c.key");
+  EXPECT_EQ(c.destination.ca_file, "/etc/ch-ca.pem");
+  PipeConfig again = ParsePipeConfig(PipeConfigToJson(c));
+  EXPECT_EQ(again.source.sslrootcert, "/etc/ca.pem");
+  EXPECT_EQ(again.source.sslkey, "/c.key");
+  EXPECT_EQ(again.destination.ca_file, "/etc/ch-ca.pem");
+  ExpectError(with(R"(, "sslcert": "/c.pem")", R"("url": "http://ch:8123")"),
+              "source.sslkey: a client certificate needs both sslcert and sslkey");
+  ExpectError(with(R"(, "sslmode": "require", "sslrootcert": "/ca")", R"("url": "http://ch:8123")"),
+              "source.sslrootcert: is only checked with sslmode verify-ca or verify-full");
+  ExpectError(with("", R"("url": "http://ch:8123", "ca_file": "/ca")"),
+              "destination.url: must start with https:// when destination.ca_file is set");
+}
+
 TEST(PipeConfig, PullBatchBytesDefaultsValidatesAndRoundTrips) {
   PipeConfig c = ParsePipeConfig(kMinimal);
   EXPECT_EQ(c.pull_batch_bytes, int64_t{64} << 20);

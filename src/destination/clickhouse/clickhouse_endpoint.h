@@ -15,6 +15,9 @@ struct ClickHouseEndpoint {
   // on. Big inserts and FINAL reads must fit in it. A streamed insert fails when less than one
   // byte a second moved for twice this long.
   int timeout_seconds = kDefaultTimeoutSeconds;
+  // CA certificates (PEM file) that the server's certificate is verified against instead of the
+  // system's; only with an https:// URL (pipe_config refuses it with plain HTTP).
+  std::string ca_file;
   static constexpr int kDefaultTimeoutSeconds = 300;
 };
 

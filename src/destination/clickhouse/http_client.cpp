@@ -256,6 +256,7 @@ ClickHouseClient::ClickHouseClient(ClickHouseEndpoint endpoint)
   curl_easy_setopt(curl, CURLOPT_TCP_KEEPIDLE, kKeepaliveIdleSeconds);
   curl_easy_setopt(curl, CURLOPT_TCP_KEEPINTVL, kKeepaliveIntervalSeconds);
   curl_easy_setopt(curl, CURLOPT_SOCKOPTFUNCTION, SetUserTimeout);
+  if (!endpoint_.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, endpoint_.ca_file.c_str());
 }
 
 ClickHouseClient::~ClickHouseClient() = default;

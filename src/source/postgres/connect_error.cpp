@@ -36,6 +36,10 @@ std::string ConnectFailureSqlState(std::string_view message) {
 ErrorKind ClassifyConnectFailure(std::string_view message, bool needs_password) {
   std::string sqlstate = ConnectFailureSqlState(message);
   if (!sqlstate.empty()) return SqlStateKind(sqlstate);
+  // libpq's own TLS checks carry no SQLSTATE: a server certificate that the CA file does not
+  // verify or that names another host, a certificate or key file missing or unreadable. Retrying
+  // changes none of them (libpq's messages are not translated: pg2ch sets no locale).
+  if (message.find("certificate") != std::string_view::npos) return ErrorKind::kFatal;
   return needs_password ? ErrorKind::kFatal : ErrorKind::kRetryable;
 }
 

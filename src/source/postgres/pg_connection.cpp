@@ -90,6 +90,14 @@ std::unique_ptr<PgConnection> PgConnection::Connect(const PostgresEndpoint& e, b
                                      "5",
                                      "3",
                                      "30000"};
+  // Only when set: libpq then looks in ~/.postgresql/ as it would for any client.
+  const std::pair<const char*, const std::string*> tls_files[] = {
+      {"sslrootcert", &e.sslrootcert}, {"sslcert", &e.sslcert}, {"sslkey", &e.sslkey}};
+  for (const auto& [key, value] : tls_files) {
+    if (value->empty()) continue;
+    keys.push_back(key);
+    values.push_back(value->c_str());
+  }
   if (replication) {
     keys.push_back("replication");
     values.push_back("database");

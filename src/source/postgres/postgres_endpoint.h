@@ -12,6 +12,11 @@ struct PostgresEndpoint {
   std::string password;  // never logged or printed
   std::string database;
   std::string sslmode = "prefer";
+  // TLS files, paths on pg2ch's host (libpq's keywords of the same names); empty: libpq's
+  // default. The key file's contents are read by libpq only, never by pg2ch.
+  std::string sslrootcert;  // CA certificates that verify-ca / verify-full check the server with
+  std::string sslcert;      // client certificate (mutual TLS), with sslkey
+  std::string sslkey;
   // Marks pg2ch's connections (pg_stat_activity): a pipe's runner sets PipeApplicationName().
   std::string application_name = "pg2ch";
 };
