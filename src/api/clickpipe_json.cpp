@@ -51,6 +51,8 @@ const std::pair<const char*, const char*> kFieldNames[] = {
 std::string ApiTableFieldNames(std::string rest) {
   static const std::pair<const char*, const char*> kTableFields[] = {
       {".exclude:", ".excludedColumns:"},
+      {".where:", ".rowFilter:"},
+      {".exclude_at_source:", ".excludeAtSource:"},
       {".sorting_keys:", ".sortingKeys:"},
       {".source:", ".sourceTable:"},
       {".target:", ".targetTable:"}};
@@ -116,8 +118,8 @@ json TableMappings(const json& value, const std::string& field) {
     const json& m = value[i];
     std::string where = field + "[" + std::to_string(i) + "]";
     if (!m.is_object()) Bad(where, "must be an object");
-    std::string schema = "public", table, target;
-    json exclude, sorting_keys;  // checked by ParsePipeConfig
+    std::string schema = "public", table, target, row_filter;
+    json exclude, sorting_keys, exclude_at_source;  // checked by ParsePipeConfig
     for (const auto& [mk, mv] : m.items()) {
       if (mk == "excludedColumns") {
         exclude = mv;
@@ -127,9 +129,15 @@ json TableMappings(const json& value, const std::string& field) {
         sorting_keys = mv;
         continue;
       }
+      if (mk == "excludeAtSource") {
+        exclude_at_source = mv;
+        continue;
+      }
       if (mk == "tableEngine" || mk == "partitionKey") Bad(where + "." + mk, "not supported yet");
       if (!mv.is_string()) Bad(where + "." + mk, "must be a string");
-      if (mk == "sourceSchemaName")
+      if (mk == "rowFilter")
+        row_filter = mv.get<std::string>();
+      else if (mk == "sourceSchemaName")
         schema = mv.get<std::string>();
       else if (mk == "sourceTable")
         table = mv.get<std::string>();
@@ -143,6 +151,8 @@ json TableMappings(const json& value, const std::string& field) {
     if (!target.empty()) t["target"] = target;
     if (!exclude.is_null()) t["exclude"] = exclude;
     if (!sorting_keys.is_null()) t["sorting_keys"] = sorting_keys;
+    if (!row_filter.empty()) t["where"] = row_filter;
+    if (!exclude_at_source.is_null()) t["exclude_at_source"] = exclude_at_source;
     tables.push_back(t);
   }
   return tables;
@@ -306,7 +316,9 @@ json RenderPipe(const PipeView& v) {
                         {"sourceTable", t.source_table},
                         {"targetTable", t.target_table},
                         {"excludedColumns", t.exclude},
-                        {"sortingKeys", t.sorting_keys}});
+                        {"sortingKeys", t.sorting_keys},
+                        {"rowFilter", t.where.empty() ? json(nullptr) : json(t.where)},
+                        {"excludeAtSource", t.exclude_at_source}});
   for (const auto& t : v.tables)
     tables.push_back({{"source", t.source_schema + "." + t.source_table},
                       {"target", t.target_table},

@@ -39,7 +39,9 @@ json Schemas() {
                       {"sourceTable", Str()},
                       {"targetTable", Str()},
                       {"excludedColumns", ArrayOf(Str())},
-                      {"sortingKeys", ArrayOf(Str())}},
+                      {"sortingKeys", ArrayOf(Str())},
+                      {"rowFilter", Str()},
+                      {"excludeAtSource", {{"type", "boolean"}}}},
                      {"sourceTable"});
   json postgres = Obj({{"host", Str()},
                        {"port", Int()},

@@ -64,6 +64,12 @@ struct SourceTable {
   std::vector<std::string> published_generated = {};
 
   RowIdentity identity = RowIdentity::kKey;
+  // The mapping's row filter (an SQL condition; "" for every row): in the publication and in the
+  // initial load's COPY. Recorded, so that a resumed load copies the same rows.
+  std::string row_filter = {};
+  // The mapping's exclude_at_source: excluded columns are left out of the publication (15+).
+  // Read from the mapping at Setup and when a table is added; not recorded.
+  bool exclude_at_source = false;
 
   std::string QualifiedName() const { return schema + "." + name; }
   bool keyless() const { return identity != RowIdentity::kKey; }

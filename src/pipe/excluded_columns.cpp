@@ -31,4 +31,11 @@ SourceTable ExcludeColumns(SourceTable table, const std::vector<std::string>& ex
   return table;
 }
 
+SourceTable MappedTable(SourceTable table, const TableMapping& mapping) {
+  SourceTable out = ExcludeColumns(std::move(table), mapping.exclude);
+  out.row_filter = mapping.where;
+  out.exclude_at_source = mapping.exclude_at_source;
+  return out;
+}
+
 }  // namespace pg2ch

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/table_schema.h"
+#include "pipe/pipe_config.h"
 
 namespace pg2ch {
 
@@ -14,5 +15,8 @@ namespace pg2ch {
 // PipeError(kFatal) naming the table and listing every excluded column that does not exist or
 // is a key column (the primary key / replica identity identifies the ClickHouse row).
 SourceTable ExcludeColumns(SourceTable table, const std::vector<std::string>& exclude);
+
+// The table as a mapping takes it: ExcludeColumns, and the mapping's row filter.
+SourceTable MappedTable(SourceTable table, const TableMapping& mapping);
 
 }  // namespace pg2ch

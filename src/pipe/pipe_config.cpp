@@ -87,7 +87,8 @@ std::vector<std::string> GetColumnNames(const json& obj, const std::string& fiel
 TableMapping ParseTable(const json& item, size_t index) {
   std::string where = "tables[" + std::to_string(index) + "]";
   CheckKeys(item, where,
-            {"source", "schema", "target", "exclude", "sorting_keys", "partition_column"});
+            {"source", "schema", "target", "exclude", "sorting_keys", "partition_column", "where",
+             "exclude_at_source"});
   std::string source = GetString(item, where + ".", "source", true);
   TableMapping t;
   auto dot = source.find('.');
@@ -115,6 +116,14 @@ TableMapping ParseTable(const json& item, size_t index) {
     if (t.partition_column.empty()) Bad(where + ".partition_column", "must not be empty");
     if (std::find(t.exclude.begin(), t.exclude.end(), t.partition_column) != t.exclude.end())
       Bad(where + ".partition_column", "\"" + t.partition_column + "\" is excluded");
+  }
+  t.exclude_at_source = GetBool(item, "exclude_at_source");
+  if (t.exclude_at_source && t.exclude.empty())
+    Bad(where + ".exclude_at_source", "needs excluded columns (exclude)");
+  if (item.contains("where")) {
+    t.where = GetString(item, where + ".", "where", true);
+    if (t.where.find_first_not_of(" \t\r\n") == std::string::npos)
+      Bad(where + ".where", "must be an SQL condition (leave it out for every row)");
   }
   return t;
 }
@@ -269,6 +278,8 @@ std::string PipeConfigToJson(const PipeConfig& c) {
     if (!t.exclude.empty()) table["exclude"] = t.exclude;
     if (!t.sorting_keys.empty()) table["sorting_keys"] = t.sorting_keys;
     if (!t.partition_column.empty()) table["partition_column"] = t.partition_column;
+    if (!t.where.empty()) table["where"] = t.where;
+    if (t.exclude_at_source) table["exclude_at_source"] = true;
     tables.push_back(std::move(table));
   }
   json doc = {

@@ -30,6 +30,14 @@ struct TableMapping {
   // (a plain table on PostgreSQL 14+), else the first primary-key column if it is an integer,
   // else one partition (see pipe/snapshot_plan.h).
   std::string partition_column;
+  // Row filter: an SQL condition on the table's columns (PostgreSQL 15+). PostgreSQL applies it
+  // in pg2ch's publication (CDC) and pg2ch in the initial load's COPY, so only matching rows
+  // leave the source. Empty: every row.
+  std::string where;
+  // Leave the excluded columns out of pg2ch's publication (a column list, PostgreSQL 15+), so that
+  // their values never leave the source. Opt-in: PostgreSQL then does not publish a column added
+  // to the table later either, which pg2ch cannot see. False: pg2ch drops them as they arrive.
+  bool exclude_at_source = false;
 };
 
 struct PipeConfig {

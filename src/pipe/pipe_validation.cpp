@@ -9,6 +9,7 @@
 #include "pipe/excluded_columns.h"
 #include "pipe/snapshot_plan.h"
 #include "pipe/table_notices.h"
+#include "source/postgres/publication_filters.h"
 #include "source/postgres/replication_setup.h"
 #include "source/postgres/schema_reader.h"
 
@@ -39,8 +40,7 @@ std::vector<SourceTable> CheckTables(PgConnection& pg, const std::vector<TableMa
   for (const auto& m : mappings) {
     try {
       // Excluded columns are left out first: their types need no mapping.
-      SourceTable t =
-          ExcludeColumns(ReadSourceTable(pg, m.source_schema, m.source_table), m.exclude);
+      SourceTable t = MappedTable(ReadSourceTable(pg, m.source_schema, m.source_table), m);
       try {
         OrderByColumns(t, m.sorting_keys);
       } catch (const PipeError& e) {
@@ -108,6 +108,12 @@ std::vector<std::string> ValidatePipe(const PipeConfig& c, std::vector<std::stri
              .empty()) {
       try {
         EnsurePublication(*pg, c.publication, tables);  // exists: only checks membership
+      } catch (const PipeError& e) {
+        problems.push_back(e.what());
+      }
+    } else if (c.mode != ReplicationMode::kSnapshotOnly) {
+      try {
+        TryRowFilters(*pg, tables);
       } catch (const PipeError& e) {
         problems.push_back(e.what());
       }

@@ -36,6 +36,7 @@ void PrepareResync(PipeContext& ctx) {
         for (const SourceColumn& c : read.columns)
           if (c.name == name) exclude.push_back(name);
       SourceTable now = ExcludeColumns(std::move(read), exclude);
+      now.row_filter = t.source.row_filter;
       ctx.catalog.UpdateTableSchema(ctx.pipe_id, now.schema, now.name, SourceTableToJson(now));
       t.source = std::move(now);
     }

@@ -22,8 +22,8 @@ std::optional<PipeState> RunSetup(PipeContext& ctx) {
   for (const auto& m : cfg.tables) {
     try {
       tables.push_back(DestinationTableFor(
-          cfg, ExcludeColumns(source->ReadTable(m.source_schema, m.source_table), m.exclude),
-          m.target_table, m.sorting_keys));
+          cfg, MappedTable(source->ReadTable(m.source_schema, m.source_table), m), m.target_table,
+          m.sorting_keys));
     } catch (const PipeError& e) {
       if (e.retryable()) throw;
       problems += std::string(problems.empty() ? "" : "; ") + e.what();

@@ -29,6 +29,7 @@ std::string SourceTableToJson(const SourceTable& t) {
   }
   json doc = {{"schema", t.schema}, {"name", t.name}, {"relid", t.relid}, {"columns", cols}};
   if (!t.excluded.empty()) doc["excluded"] = t.excluded;
+  if (!t.row_filter.empty()) doc["row_filter"] = t.row_filter;
   if (t.identity != RowIdentity::kKey)
     doc["identity"] = t.identity == RowIdentity::kFullRow ? "full" : "insert_only";
   return doc.dump();
@@ -64,6 +65,7 @@ SourceTable SourceTableFromJson(const std::string& text) {
     // Absent in definitions recorded before columns could be excluded.
     if (auto it = j.find("excluded"); it != j.end())
       t.excluded = it->get<std::vector<std::string>>();
+    if (auto it = j.find("row_filter"); it != j.end()) t.row_filter = it->get<std::string>();
     // Absent for tables with a key (and in definitions recorded before keyless tables).
     if (auto it = j.find("identity"); it != j.end()) {
       std::string identity = it->get<std::string>();

@@ -34,7 +34,7 @@ bool AddTables(PipeContext& ctx, SourceAdmin& source_admin,
   for (const TableMapping& m : added) {
     try {
       tables.push_back(DestinationTableFor(
-          cfg, ExcludeColumns(source_admin.ReadTable(m.source_schema, m.source_table), m.exclude),
+          cfg, MappedTable(source_admin.ReadTable(m.source_schema, m.source_table), m),
           m.target_table, m.sorting_keys));
     } catch (const PipeError& e) {
       if (e.retryable()) throw;

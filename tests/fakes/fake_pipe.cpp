@@ -43,7 +43,7 @@ PipeConfig ConfigFor(const std::string& name, const std::vector<SourceTable>& ta
   config.sync_interval_seconds = 0.02;
   config.pull_batch_size = 40;
   for (const SourceTable& t : tables)
-    config.tables.push_back({t.schema, t.name, t.name, {}, {}, ""});
+    config.tables.push_back({t.schema, t.name, t.name, {}, {}, "", ""});
   return config;
 }
 

@@ -5,9 +5,13 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "catalog/sqlite_catalog.h"
 #include "harness/engine_test.h"
 #include "pipe_test_support.h"
+#include "server_test_support.h"
 
 namespace pg2ch::test {
 namespace {
@@ -116,6 +120,94 @@ TEST_P(PgVersion, StoredGeneratedColumnReplicatesFrom18) {
   }
   run->Signal(SIGTERM);
   EXPECT_EQ(run->Wait(30), 0) << run->Output();
+}
+
+// From 15 on a mapping's row filter and excluded columns go into pg2ch's publication: rows and
+// columns the pipe leaves out never leave PostgreSQL, and rows moving in and out of the filter
+// (an update of the filtered key column) arrive as inserts and deletes. A filter on a column
+// outside the key is refused before PostgreSQL would refuse the application's updates. Before
+// 15 nothing could apply the filter to CDC: refused, naming the version.
+TEST_P(PgVersion, RowFilterAndColumnListLeaveRowsAndColumnsAtTheSourceFrom15) {
+  TestDatabases dbs = NewDatabases("rowfilter");
+  const std::string pipe = PipeName("rowfilter");
+  PgExec(dbs.pg,
+         "CREATE TABLE orders (tenant int NOT NULL, id int NOT NULL, v text, secret text, "
+         "PRIMARY KEY (tenant, id));"
+         "INSERT INTO orders SELECT 1 + g % 3, g, 'v' || g, 'secret' || g "
+         "FROM generate_series(1, 3000) g;"
+         "CREATE VIEW tenant1 AS SELECT * FROM orders WHERE tenant = 1");
+  auto with_filter = [&](const std::string& name, const std::string& where) {
+    PipeFiles files = WritePipe(dbs, name, {"public.orders"});
+    std::stringstream text;
+    text << std::ifstream(files.pipe).rdbuf();
+    std::string doc = text.str();
+    const std::string entry = "{\"source\": \"public.orders\"";
+    doc.replace(doc.find(entry), entry.size(),
+                entry + ", \"where\": \"" + where +
+                    "\", \"exclude\": [\"secret\"], \"exclude_at_source\": true");
+    std::ofstream(files.pipe, std::ios::trunc) << doc;
+    return files;
+  };
+  if (TestPgMajor() < 15) {
+    ExpectPipeFails(with_filter(pipe, "tenant = 1"), pipe,
+                    "a row filter (where) needs PostgreSQL 15 or later");
+    return;
+  }
+  {
+    // Create through the API checks the filter against the server before anything exists.
+    ServerProcess server(GetServers().work_dir + "/server_" + pipe);
+    server.Start();
+    nlohmann::json body = CreateBody(dbs, PipeName("apifilter"), {"orders"});
+    body["source"]["postgres"]["tableMappings"][0]["rowFilter"] = "v <> 'x'";
+    auto refused = server.Call("POST", "/v1/clickpipes", body.dump());
+    EXPECT_EQ(refused.status, 400) << refused.raw;
+    EXPECT_NE(refused.raw.find("the row filter uses v, outside"), std::string::npos) << refused.raw;
+    body["source"]["postgres"]["tableMappings"][0]["rowFilter"] = "tenant = (";
+    auto syntax = server.Call("POST", "/v1/clickpipes", body.dump());
+    EXPECT_EQ(syntax.status, 400) << syntax.raw;
+    EXPECT_NE(syntax.raw.find("syntax error"), std::string::npos) << syntax.raw;
+    EXPECT_TRUE(PgQuery(dbs.pg, "SELECT 1 FROM pg_publication").empty());
+    EXPECT_EQ(server.Terminate(), 0);
+  }
+  const std::string bad = PipeName("badfilter");
+  ExpectPipeFails(with_filter(bad, "v <> 'x'"), bad,
+                  "the row filter uses v, outside the table's primary key / replica identity");
+  // Nothing of it stayed: the application's updates go on.
+  PgExec(dbs.pg, "UPDATE orders SET v = v WHERE id = 1");
+  EXPECT_TRUE(PgQuery(dbs.pg, "SELECT 1 FROM pg_publication").empty());
+
+  PipeFiles files = with_filter(pipe, "tenant = 1");
+  auto run = StartPg2ch(files);
+  ASSERT_TRUE(WaitForState(files, pipe, PipeState::kRunning, 120)) << run->Output();
+  const std::vector<CompareColumn> cols = {
+      {"tenant::text", "toString(tenant)"}, {"id::text", "toString(id)"}, {"v", "ifNull(v, '')"}};
+  EXPECT_EQ(WaitForEqual(dbs, "tenant1", "orders", cols, "id", 120), "") << run->Output();
+  EXPECT_EQ(PgQuery(dbs.pg,
+                    "SELECT rowfilter, attnames::text FROM pg_publication_tables WHERE "
+                    "tablename = 'orders'"),
+            (std::vector<std::vector<std::string>>{{"(tenant = 1)", "{tenant,id,v}"}}));
+  PgExec(dbs.pg,
+         "INSERT INTO orders SELECT 1 + g % 3, g, 'new', 'new secret' "
+         "FROM generate_series(3001, 3300) g;"
+         "UPDATE orders SET v = v || '+' WHERE id % 5 = 0;"
+         "DELETE FROM orders WHERE id % 11 = 0;"
+         "UPDATE orders SET tenant = 1 WHERE tenant = 2 AND id < 100;"  // into the filter
+         "UPDATE orders SET tenant = 3 WHERE tenant = 1 AND id BETWEEN 200 AND 400");  // out
+  EXPECT_EQ(WaitForEqual(dbs, "tenant1", "orders", cols, "id", 120), "") << run->Output();
+  EXPECT_EQ(ChQuery(dbs.ch, "SELECT count() FROM system.columns WHERE database = '" +
+                                dbs.ch.database + "' AND table = 'orders' AND name = 'secret'"),
+            "0\n");
+  run->Signal(SIGTERM);
+  EXPECT_EQ(run->Wait(30), 0) << run->Output();
+  EXPECT_FALSE(EverFailed(files, pipe));
+
+  // A publication of the user's that filters rows the pipe does not: the load would copy rows
+  // CDC never sends. Refused, quoting the publication's condition.
+  PgExec(dbs.pg, "CREATE PUBLICATION mine FOR TABLE orders WHERE (tenant = 2)");
+  const std::string theirs = PipeName("theirs");
+  ExpectPipeFails(
+      WritePipe(dbs, theirs, {"public.orders:orders_theirs"}, "\"publication\": \"mine\""), theirs,
+      "publication \"mine\" filters the rows of public.orders (WHERE (tenant = 2))");
 }
 
 PG2CH_INSTANTIATE_ENGINE_TESTS(PgVersion);

@@ -121,6 +121,29 @@ TEST(PipeConfig, TlsFilesValidateAndRoundTrip) {
               "destination.url: must start with https:// when destination.ca_file is set");
 }
 
+TEST(PipeConfig, RowFilterParsesValidatesAndRoundTrips) {
+  EXPECT_EQ(PipeConfigToJson(ParsePipeConfig(kMinimal)).find("where"), std::string::npos);
+  std::string base = kMinimal;
+  auto with = [&](const std::string& where) {
+    std::string s = base;
+    const std::string entry = "{\"source\": \"public.orders\"}";
+    s.replace(s.find(entry), entry.size(),
+              "{\"source\": \"public.orders\", \"where\": " + where + "}");
+    return s;
+  };
+  PipeConfig c = ParsePipeConfig(with(R"("tenant = 'a''b'")"));
+  EXPECT_EQ(c.tables[0].where, "tenant = 'a''b'");
+  EXPECT_EQ(ParsePipeConfig(PipeConfigToJson(c)).tables[0].where, "tenant = 'a''b'");
+  ExpectError(with(R"("  ")"), "tables[0].where: must be an SQL condition");
+  ExpectError(with("1"), "tables[0].where");
+  PipeConfig at_source =
+      ParsePipeConfig(with(R"("true", "exclude": ["card"], "exclude_at_source": true)"));
+  EXPECT_TRUE(at_source.tables[0].exclude_at_source);
+  EXPECT_TRUE(ParsePipeConfig(PipeConfigToJson(at_source)).tables[0].exclude_at_source);
+  ExpectError(with(R"("true", "exclude_at_source": true)"),
+              "tables[0].exclude_at_source: needs excluded columns");
+}
+
 TEST(PipeConfig, PullBatchBytesDefaultsValidatesAndRoundTrips) {
   PipeConfig c = ParsePipeConfig(kMinimal);
   EXPECT_EQ(c.pull_batch_bytes, int64_t{64} << 20);

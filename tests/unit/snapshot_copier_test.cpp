@@ -48,7 +48,7 @@ class SnapshotCopier : public ::testing::Test {
     config_.snapshot_num_tables_in_parallel = 2;
     id_ = catalog_->CreatePipe(config_.name, "{}").id;
     for (const SourceTable& t : {Table("items", 16401), Table("notes", 16402)}) {
-      config_.tables.push_back({t.schema, t.name, t.name, {}, {}, ""});
+      config_.tables.push_back({t.schema, t.name, t.name, {}, {}, "", ""});
       tables_.push_back(DestinationTable{t, "db", t.name});
       catalog_->PutTable(id_, {t.schema, t.name, t.name, SourceTableToJson(t), false, 0});
       SnapshotPlanRecord plan{t.schema, t.name, 1, kPartitions * kRowsPerPartition, {}};

@@ -5,6 +5,7 @@
 
 #include "common/error.h"
 #include "common/sql_quote.h"
+#include "source/postgres/publication_filters.h"
 
 namespace pg2ch {
 
@@ -58,10 +59,11 @@ enum class Publishes { kEverything, kInsertsOnly };
 
 static void CreatePublication(PgConnection& conn, const std::string& publication,
                               const std::vector<const SourceTable*>& tables, Publishes publishes) {
+  const bool publishes_changes = publishes == Publishes::kEverything;
   std::string list;
   for (const SourceTable* t : tables) {
     if (!list.empty()) list += ", ";
-    list += PgIdent(t->schema) + "." + PgIdent(t->name);
+    list += PublishedTableSpec(conn, *t, publishes_changes);
   }
   std::vector<std::string> options;
   if (publishes == Publishes::kInsertsOnly) options.push_back("publish = 'insert, truncate'");
@@ -72,13 +74,16 @@ static void CreatePublication(PgConnection& conn, const std::string& publication
   std::string with;
   for (const std::string& o : options) with += (with.empty() ? " WITH (" : ", ") + o;
   if (!with.empty()) with += ")";
-  conn.Exec("CREATE PUBLICATION " + PgIdent(publication) +
-            (list.empty() ? std::string() : " FOR TABLE " + list) + with);
+  InTransaction(conn, [&] {
+    conn.Exec("CREATE PUBLICATION " + PgIdent(publication) +
+              (list.empty() ? std::string() : " FOR TABLE " + list) + with);
+    if (publishes_changes) CheckRowFilterColumns(conn, publication, tables);
+  });
 }
 
 bool EnsurePublication(PgConnection& conn, const std::string& publication,
                        const std::vector<SourceTable>& tables) {
-  std::vector<const SourceTable*> full, insert_only;
+  std::vector<const SourceTable*> full, insert_only, in_main, in_companion_list;
   for (const auto& t : tables)
     (t.identity == RowIdentity::kInsertOnly ? insert_only : full).push_back(&t);
   const std::string companion = InsertOnlyPublication(publication);
@@ -96,7 +101,11 @@ bool EnsurePublication(PgConnection& conn, const std::string& publication,
   for (const auto& t : tables) {
     bool in_companion =
         t.identity == RowIdentity::kInsertOnly && Includes(conn, companion, t.schema, t.name);
-    if (in_companion) continue;  // pg2ch's own pair of publications
+    if (in_companion) {  // pg2ch's own pair of publications
+      in_companion_list.push_back(&t);
+      continue;
+    }
+    in_main.push_back(&t);
     if (!PublicationIncludes(conn, publication, t)) {
       missing += (missing.empty() ? "" : ", ") + t.QualifiedName();
     } else if (t.identity == RowIdentity::kInsertOnly && publishes_changes) {
@@ -112,6 +121,8 @@ bool EnsurePublication(PgConnection& conn, const std::string& publication,
     ThrowFatal("publication \"" + publication + "\" exists but does not include " + missing +
                " (ALTER PUBLICATION ... ADD TABLE, or let pg2ch create its own publication)");
   CheckPublishesGeneratedColumns(conn, publication, tables);
+  CheckPublishedRowsAndColumns(conn, publication, in_main);
+  CheckPublishedRowsAndColumns(conn, companion, in_companion_list);
   return false;
 }
 
@@ -140,8 +151,11 @@ void AddTableToPublication(PgConnection& conn, const std::string& publication,
     return;
   }
   if (Includes(conn, target, table.schema, table.name)) return;
-  conn.Exec("ALTER PUBLICATION " + PgIdent(target) + " ADD TABLE " + PgIdent(table.schema) + "." +
-            PgIdent(table.name));
+  InTransaction(conn, [&] {
+    conn.Exec("ALTER PUBLICATION " + PgIdent(target) + " ADD TABLE " +
+              PublishedTableSpec(conn, table, !insert_only));
+    if (!insert_only) CheckRowFilterColumns(conn, target, {&table});
+  });
 }
 
 void DropTableFromPublication(PgConnection& conn, const std::string& publication,

@@ -104,7 +104,10 @@ std::string CopySql(const SourceTable& table, const CopyScope& scope, bool binar
   // query takes the ctid condition.
   std::string sql = "COPY (SELECT " + cols + " FROM " + (scope.only ? "ONLY " : "") +
                     PgIdent(table.schema) + "." + PgIdent(table.name);
-  if (!scope.where.empty()) sql += " WHERE " + scope.where;
+  // The row filter is the user's SQL, as PostgreSQL's publication takes it: parenthesised, so that
+  // an OR in it cannot swallow the partition's range.
+  if (!table.row_filter.empty()) sql += " WHERE (" + table.row_filter + ")";
+  if (!scope.where.empty()) sql += (table.row_filter.empty() ? " WHERE " : " AND ") + scope.where;
   return sql + (binary ? ") TO STDOUT (FORMAT binary)" : ") TO STDOUT");
 }
 
