@@ -162,6 +162,19 @@ std::vector<Route> ApiServer::BuildRoutes() {
                     }});
 
   routes.push_back(
+      {"PUT", "/v1/clickpipes/{id}/source",
+       "Reach a Paused pipe's source another way (host, port, credentials, TLS): after a "
+       "failover, the promoted standby; on start CDC checks that it is the same cluster (its "
+       "system identifier) and goes on from the failover slot",
+       true, "SourceConnection", "ClickPipe", [=, this](const ApiRequest& r) {
+         int64_t id = PipeId(r);
+         auto c = catalog();
+         PipeConfig moved = MoveSource(ParsePipeConfig(Find(*c, id).config_json), ParseBody(r));
+         supervisor_.UpdateConfig(id, moved);
+         return ApiResponse{200, view(*c, Find(*c, id))};
+       }});
+
+  routes.push_back(
       {"PATCH", "/v1/clickpipes/{id}/state",
        "Run a lifecycle command: stop (Running/Snapshot -> Pausing -> Paused), start (Paused/"
        "Failed -> Running, or Snapshot when the load was unfinished) or resync (reload every "

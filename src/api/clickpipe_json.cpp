@@ -94,6 +94,7 @@ void SettingsOnto(const json& settings, json& pipe) {
       {"replicationMode", "mode"},
       {"deleteOnMerge", "delete_on_merge"},
       {"nativeJson", "native_json"},
+      {"failoverSlot", "failover_slot"},
       {"snapshotNumRowsPerPartition", "snapshot_num_rows_per_partition"},
       {"initialLoadParallelism", "snapshot_max_parallel_workers"},
       {"snapshotNumberOfParallelTables", "snapshot_num_tables_in_parallel"},
@@ -189,7 +190,39 @@ std::string TableState(PipeState pipe, ReplicationMode mode, bool loaded) {
   return "Running";
 }
 
+// How the source is reached, one API field at a time into our pipe file's source object; false for
+// a field that is not about that.
+bool ConnectionField(const std::string& key, const json& value, json& source) {
+  if (key == "host" || key == "port" || key == "sslmode" || key == "sslrootcert" ||
+      key == "sslcert" || key == "sslkey") {
+    source[key] = value;
+    return true;
+  }
+  if (key != "credentials") return false;
+  if (!value.is_object()) Bad("source.postgres.credentials", "must be an object");
+  for (const auto& [ck, cv] : value.items()) {
+    if (ck == "username")
+      source["user"] = cv;
+    else if (ck == "password")
+      source["password"] = cv;
+    else
+      Bad("source.postgres.credentials." + ck, "unknown field");
+  }
+  return true;
+}
+
 }  // namespace
+
+PipeConfig MoveSource(const PipeConfig& config, const json& body) {
+  if (!body.is_object()) Bad("body", "must be a JSON object");
+  json pipe = json::parse(PipeConfigToJson(config));
+  for (const auto& [key, value] : body.items())
+    if (!ConnectionField(key, value, pipe["source"]))
+      Bad(key, key == "database" ? "cannot change on an existing pipe"
+                                 : "unknown field (host, port, credentials, sslmode, "
+                                   "sslrootcert, sslcert, sslkey)");
+  return Parse(pipe);
+}
 
 PipeConfig ClickPipeToConfig(const json& body, const DestinationDefaults& defaults) {
   if (!body.is_object()) Bad("body", "must be a JSON object");
@@ -201,19 +234,9 @@ PipeConfig ClickPipeToConfig(const json& body, const DestinationDefaults& defaul
   if (body.contains("name")) pipe["name"] = body["name"];
   json source = json::object();
   for (const auto& [key, value] : pg.items()) {
-    if (key == "host" || key == "port" || key == "database" || key == "sslmode" ||
-        key == "sslrootcert" || key == "sslcert" || key == "sslkey") {
+    if (key == "database") {
       source[key] = value;
-    } else if (key == "credentials") {
-      if (!value.is_object()) Bad("source.postgres.credentials", "must be an object");
-      for (const auto& [ck, cv] : value.items()) {
-        if (ck == "username")
-          source["user"] = cv;
-        else if (ck == "password")
-          source["password"] = cv;
-        else
-          Bad("source.postgres.credentials." + ck, "unknown field");
-      }
+    } else if (ConnectionField(key, value, source)) {
     } else if (key == "settings") {
       SettingsOnto(value, pipe);
     } else if (key == "tableMappings") {
@@ -291,6 +314,7 @@ json SettingsToJson(const PipeConfig& c) {
           {"replicationMode", ModeToApi(c.mode)},
           {"deleteOnMerge", c.delete_on_merge},
           {"nativeJson", c.native_json},
+          {"failoverSlot", c.failover_slot},
           {"snapshotNumRowsPerPartition", c.snapshot_num_rows_per_partition},
           {"initialLoadParallelism", c.snapshot_max_parallel_workers},
           {"snapshotNumberOfParallelTables", c.snapshot_num_tables_in_parallel}};

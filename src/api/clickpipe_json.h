@@ -33,6 +33,9 @@ PipeConfig ChangeTableMappings(const PipeConfig& config, const nlohmann::json& b
 nlohmann::json SettingsToJson(const PipeConfig& config);
 // Applies the fields present in `settings` (400 on unknown fields or bad values).
 PipeConfig ApplySettings(const PipeConfig& config, const nlohmann::json& settings);
+// A Paused pipe's source reached another way (a failover: host, port, credentials, TLS); its
+// database cannot change, and CDC checks it is the same cluster (system identifier).
+PipeConfig MoveSource(const PipeConfig& config, const nlohmann::json& body);
 
 struct PipeView {
   PipeRecord record;

@@ -13,6 +13,7 @@
 #include "source/postgres/pg_snapshot_source.h"
 #include "source/postgres/pg_source_admin.h"
 #include "source/postgres/replication_setup.h"
+#include "source/postgres/source_server.h"
 
 namespace pg2ch {
 namespace {
@@ -26,7 +27,38 @@ void CheckSlotUsable(PgConnection& pg, const PipeConfig& cfg) {
   if (slot->wal_status == "lost")
     ThrowFatal("replication slot \"" + cfg.slot +
                "\" was invalidated (max_slot_wal_keep_size exceeded): resync the pipe");
+  if (slot->synced && InRecovery(pg))
+    ThrowRetryable("replication slot \"" + cfg.slot +
+                   "\" on this standby is a synced copy of the primary's failover slot: usable "
+                   "once the standby is promoted");
   CheckPublicationExists(pg, cfg.publication);
+}
+
+// The source a pipe streams from may move (a failover: its host and port change in the pipe's
+// definition), but only within its cluster: a standby made from the primary shares its system
+// identifier, another server's slot and WAL positions mean nothing to the pipe. The first
+// identifier seen is recorded; a failover slot follows the pipe's setting on a primary.
+void CheckSourceCluster(PipeContext& ctx) {
+  const PipeConfig& cfg = ctx.config;
+  auto replication = PgConnection::Connect(cfg.source, true);
+  std::string id = SystemIdentifier(*replication);
+  std::optional<std::string> recorded = ctx.catalog.GetProperty(ctx.pipe_id, "source_system_id");
+  if (!recorded) {
+    ctx.catalog.SetProperty(ctx.pipe_id, "source_system_id", id);
+  } else if (*recorded != id) {
+    ThrowFatal("the source at " + cfg.source.host + ":" + std::to_string(cfg.source.port) +
+               " is another PostgreSQL cluster (system identifier " + id + ", the pipe's is " +
+               *recorded +
+               "): a pipe may move only to a standby of its own source; point it back, or "
+               "create a new pipe");
+  }
+  if (replication->server_version() < 170000 || InRecovery(*replication)) return;
+  std::optional<SlotInfo> slot = FindSlot(*replication, cfg.slot);
+  if (slot && slot->failover != cfg.failover_slot) {
+    SetSlotFailover(*replication, cfg.slot, cfg.failover_slot);
+    spdlog::info("pipe {}: slot {} is {} a failover slot", cfg.name, cfg.slot,
+                 cfg.failover_slot ? "now" : "no longer");
+  }
 }
 
 // A backend of this same pipe (its application_name) still holding the slot is a walsender of
@@ -53,16 +85,18 @@ class LivePipePorts final : public PipePorts {
  public:
   std::unique_ptr<SourceAdmin> OpenSourceAdmin(const PipeContext& ctx) override {
     return std::make_unique<PgSourceAdmin>(ctx.config.source, ctx.config.publication,
-                                           ctx.config.slot);
+                                           ctx.config.slot, ctx.config.failover_slot);
   }
 
   std::unique_ptr<SnapshotSource> OpenSnapshotSource(const PipeContext& ctx) override {
-    return std::make_unique<PgSnapshotSource>(ctx.config.source, ctx.config.slot);
+    return std::make_unique<PgSnapshotSource>(ctx.config.source, ctx.config.slot,
+                                              ctx.config.failover_slot);
   }
 
   std::unique_ptr<ChangeSource> OpenChangeSource(PipeContext& ctx, Lsn start,
                                                  SpillPolicy spill) override {
     const PipeConfig& cfg = ctx.config;
+    CheckSourceCluster(ctx);  // first: another cluster's slot and publication mean nothing
     {
       auto pg = PgConnection::Connect(cfg.source, false);
       CheckSlotUsable(*pg, cfg);

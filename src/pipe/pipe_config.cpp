@@ -154,7 +154,7 @@ PipeConfig ParsePipeConfig(const std::string& json_text) {
              "sync_interval_seconds", "pull_batch_size", "pull_batch_bytes",
              "snapshot_num_rows_per_partition", "snapshot_max_parallel_workers",
              "snapshot_num_tables_in_parallel", "delete_on_merge", "spill_threshold_changes",
-             "stale_slot_holder_seconds", "native_json"});
+             "stale_slot_holder_seconds", "native_json", "failover_slot"});
   PipeConfig c;
   c.name = GetString(doc, "", "name", true);
   CheckName("name", c.name, 40);
@@ -256,6 +256,7 @@ PipeConfig ParsePipeConfig(const std::string& json_text) {
       doc, "stale_slot_holder_seconds", 1, 86400, PipeConfig::kDefaultStaleSlotHolderSeconds));
   c.delete_on_merge = GetBool(doc, "delete_on_merge");
   c.native_json = GetBool(doc, "native_json");
+  c.failover_slot = GetBool(doc, "failover_slot");
   return c;
 }
 
@@ -319,6 +320,7 @@ std::string PipeConfigToJson(const PipeConfig& c) {
     doc["destination"]["timeout_seconds"] = c.destination.timeout_seconds;
   if (c.delete_on_merge) doc["delete_on_merge"] = true;
   if (c.native_json) doc["native_json"] = true;
+  if (c.failover_slot) doc["failover_slot"] = true;
   if (c.pull_batch_bytes != PipeConfig::kDefaultPullBatchBytes)
     doc["pull_batch_bytes"] = c.pull_batch_bytes;
   if (c.spill_threshold_changes != PipeConfig::kDefaultSpillThresholdChanges)

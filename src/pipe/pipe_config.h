@@ -69,6 +69,10 @@ struct PipeConfig {
   // normalises values and holds objects only (MappingOptions::native_json says how); a value it
   // cannot hold fails the pipe. Fixed at create, like delete_on_merge.
   bool native_json = false;
+  // The slot is a failover slot (PostgreSQL 17+, on a primary): standbys with
+  // sync_replication_slots keep a copy, so after a promotion the pipe, pointed at the new primary,
+  // goes on from its position without a resync. Applied to an existing slot when CDC starts.
+  bool failover_slot = false;
   // CDC: a transaction holding more changes than this goes to a spill file next to the catalog
   // and is applied in chunks of pull_batch_size (change_spill.h). Counted in changes, like
   // pull_batch_size, so it is cheap to track and predictable to set; a change is a row, so

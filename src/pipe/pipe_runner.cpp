@@ -25,14 +25,15 @@ void SleepUnlessStopped(const std::atomic<bool>& stop, std::chrono::milliseconds
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
 }
 
-// What a changed pipe file may change: settings, and the tables of a Running pipe (applied
-// through Modifying). Where the data comes from and goes to is the pipe's identity.
+// What a changed pipe file may change: settings, the tables of a Running pipe (applied through
+// Modifying), and how the source is reached (host, port, credentials, TLS: a failover moves it;
+// CDC then checks that it is the same cluster, live_ports.cpp). The source database and the
+// destination are the pipe's identity.
 std::string IdentityDifference(const PipeConfig& was, const PipeConfig& now) {
   auto endpoint = [](const PipeConfig& c) {
-    return c.source.host + ":" + std::to_string(c.source.port) + "/" + c.source.database + "/" +
-           c.source.user + " -> " + c.destination.url + "/" + c.destination.database;
+    return c.source.database + " -> " + c.destination.url + "/" + c.destination.database;
   };
-  if (endpoint(was) != endpoint(now)) return "source or destination";
+  if (endpoint(was) != endpoint(now)) return "source database or destination";
   if (was.mode != now.mode) return "mode";
   if (was.publication != now.publication || was.slot != now.slot) return "publication or slot";
   if (was.delete_on_merge != now.delete_on_merge) return "delete_on_merge";

@@ -12,6 +12,7 @@
 #include "source/postgres/publication_filters.h"
 #include "source/postgres/replication_setup.h"
 #include "source/postgres/schema_reader.h"
+#include "source/postgres/source_server.h"
 
 namespace pg2ch {
 namespace {
@@ -69,6 +70,27 @@ std::optional<ServerCaps> DestinationCaps(const PipeConfig& c, std::vector<std::
   }
 }
 
+// What the user should know about the source server itself: a standby, a failover slot that may
+// run ahead of the standbys, column lists the server cannot apply.
+std::vector<std::string> SourceNotices(PgConnection& pg, const PipeConfig& c,
+                                       const std::vector<SourceTable>& tables) {
+  std::vector<std::string> notices;
+  if (c.mode == ReplicationMode::kSnapshotOnly) return notices;
+  notices = StandbyNotices(pg);
+  if (c.failover_slot)
+    for (std::string& n : FailoverSlotNotices(pg)) notices.push_back(std::move(n));
+  if (pg.server_version() < 150000)
+    for (const SourceTable& t : tables)
+      if (t.exclude_at_source)
+        notices.push_back("table " + t.QualifiedName() +
+                          ": exclude_at_source needs publication column lists (PostgreSQL 15+); "
+                          "this server is " +
+                          std::to_string(pg.server_version() / 10000) +
+                          ", so the excluded columns' values leave the source and pg2ch drops "
+                          "them on arrival");
+  return notices;
+}
+
 }  // namespace
 
 std::vector<std::string> ValidatePipe(const PipeConfig& c, std::vector<std::string>* notices) {
@@ -91,18 +113,26 @@ std::vector<std::string> ValidatePipe(const PipeConfig& c, std::vector<std::stri
     return problems;
   }
   try {
+    const bool standby = InRecovery(*pg);
     if (c.mode != ReplicationMode::kSnapshotOnly) {
-      try {
-        CheckWalLevel(*pg);
-      } catch (const PipeError& e) {
-        problems.push_back(e.what());
-      }
+      for (auto check : {CheckWalLevel, CheckStandbyCanDecode}) try {
+          check(*pg);
+        } catch (const PipeError& e) {
+          problems.push_back(e.what());
+        }
+      if (c.failover_slot) try {
+          CheckFailoverSlotPossible(*pg);
+        } catch (const PipeError& e) {
+          problems.push_back(e.what());
+        }
       CheckSlot(*pg, c, problems);
     }
     std::vector<SourceTable> tables = CheckTables(*pg, c.tables, problems);
-    if (notices)
+    if (notices) {
       for (const SourceTable& t : tables)
         for (std::string& n : TableNotices(t)) notices->push_back(std::move(n));
+      for (std::string& n : SourceNotices(*pg, c, tables)) notices->push_back(std::move(n));
+    }
     if (c.mode != ReplicationMode::kSnapshotOnly &&
         !pg->Query("SELECT 1 FROM pg_publication WHERE pubname = " + PgLiteral(c.publication))
              .empty()) {
@@ -113,6 +143,8 @@ std::vector<std::string> ValidatePipe(const PipeConfig& c, std::vector<std::stri
       }
     } else if (c.mode != ReplicationMode::kSnapshotOnly) {
       try {
+        // A standby is read-only: EnsurePublication names the statement for its primary.
+        if (standby) EnsurePublication(*pg, c.publication, tables);
         TryRowFilters(*pg, tables);
       } catch (const PipeError& e) {
         problems.push_back(e.what());

@@ -14,7 +14,11 @@ namespace pg2ch {
 std::optional<PipeState> RunSetup(PipeContext& ctx) {
   const PipeConfig& cfg = ctx.config;
   std::unique_ptr<SourceAdmin> source = ctx.Ports().OpenSourceAdmin(ctx);
-  if (cfg.mode != ReplicationMode::kSnapshotOnly) source->CheckLogicalReplication();
+  if (cfg.mode != ReplicationMode::kSnapshotOnly) {
+    source->CheckLogicalReplication();
+    for (const std::string& notice : source->ServerNotices())
+      spdlog::warn("pipe {}: {}", cfg.name, notice);
+  }
 
   // Every table is checked before failing, so the user sees all problems at once.
   std::vector<DestinationTable> tables;

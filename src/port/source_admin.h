@@ -27,6 +27,9 @@ class SourceAdmin {
   virtual ~SourceAdmin() = default;
   // Fatal unless the source can replicate logically (wal_level).
   virtual void CheckLogicalReplication() = 0;
+  // What the user should know about the server (a standby, a failover slot that may run ahead
+  // of the standbys); logged at Setup. None by default.
+  virtual std::vector<std::string> ServerNotices() { return {}; }
   virtual SourceTable ReadTable(const std::string& schema, const std::string& name) = 0;
   // Creates the publication for `tables` when missing (true), else checks that it holds them.
   virtual bool EnsurePublication(const std::vector<SourceTable>& tables) = 0;

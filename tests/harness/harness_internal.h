@@ -56,7 +56,14 @@ long HttpPost(const std::string& url, const std::string& body, const std::string
 // Each server's pid is stored into `pid` as soon as it is spawned, so that a failed start is
 // still stopped; they return once the server answers queries, or throw with its log tail.
 // StartPostgres returns the server's version number (server_version_num).
-int StartPostgres(const std::string& dir, int port, const TestTls& tls, std::atomic<pid_t>& pid);
+// `settings` ("name=value") are added to the server's command line. A `dir` whose data directory
+// exists (a restart, or a copy made for a standby) is started as it is.
+int StartPostgres(const std::string& dir, int port, const TestTls& tls, std::atomic<pid_t>& pid,
+                  const std::vector<std::string>& settings = {});
+// Distinct free TCP ports on 127.0.0.1.
+std::vector<int> FreeTcpPorts(int count);
+// The directory of the run's PostgreSQL binaries (initdb, postgres, pg_ctl).
+std::string PgBinDir();
 struct ClickHousePorts {
   int http = 0, tcp = 0, https = 0;
 };

@@ -25,18 +25,6 @@ namespace {
 
 // Debian's 15, or a version scripts/fetch-postgres.sh unpacked into $PG2CH_PG_CACHE (default
 // .cache/postgres in the source tree).
-std::string PgBinDir() {
-  int major = TestPgMajor();
-  if (major == 15) return "/usr/lib/postgresql/15/bin";
-  const char* env = std::getenv("PG2CH_PG_CACHE");
-  std::string cache = env != nullptr && *env != '\0' ? env : PG2CH_PG_CACHE_DEFAULT;
-  std::string bin = cache + "/" + std::to_string(major) + "/bin";
-  if (access((bin + "/postgres").c_str(), X_OK) != 0) {
-    throw std::runtime_error("no PostgreSQL " + std::to_string(major) + " in " + bin +
-                             ": run scripts/fetch-postgres.sh " + std::to_string(major));
-  }
-  return bin;
-}
 
 // Trust on the unix socket only: the harness sets the password over it; clients under test
 // come over TCP and must authenticate like in production.
@@ -120,7 +108,21 @@ int ServerVersion(const std::string& socket_conninfo) {
 
 }  // namespace
 
-int StartPostgres(const std::string& dir, int port, const TestTls& tls, std::atomic<pid_t>& pid) {
+std::string PgBinDir() {
+  int major = TestPgMajor();
+  if (major == 15) return "/usr/lib/postgresql/15/bin";
+  const char* env = std::getenv("PG2CH_PG_CACHE");
+  std::string cache = env != nullptr && *env != '\0' ? env : PG2CH_PG_CACHE_DEFAULT;
+  std::string bin = cache + "/" + std::to_string(major) + "/bin";
+  if (access((bin + "/postgres").c_str(), X_OK) != 0) {
+    throw std::runtime_error("no PostgreSQL " + std::to_string(major) + " in " + bin +
+                             ": run scripts/fetch-postgres.sh " + std::to_string(major));
+  }
+  return bin;
+}
+
+int StartPostgres(const std::string& dir, int port, const TestTls& tls, std::atomic<pid_t>& pid,
+                  const std::vector<std::string>& settings) {
   std::string data = dir + "/data";
   // A second start runs the same cluster again (after a crash a fault test caused): it
   // recovers from its WAL like a production server.
@@ -129,29 +131,36 @@ int StartPostgres(const std::string& dir, int port, const TestTls& tls, std::ato
     if (mkdir(dir.c_str(), 0700) != 0) throw std::runtime_error("mkdir " + dir + " failed");
     ChownToPostgres(dir);
     RunInitdb(dir, data);
-    CopyKeyForPostgres(tls.server_key, dir + "/server.key");
     // Root may overwrite it in place; ownership stays with `postgres`.
     std::ofstream hba(data + "/pg_hba.conf", std::ios::trunc);
     hba << kPgHba;
     if (!hba.good()) throw std::runtime_error("cannot write " + data + "/pg_hba.conf");
   }
 
+  // A data directory copied from another server (a standby) comes without its key.
+  if (access((dir + "/server.key").c_str(), F_OK) != 0)
+    CopyKeyForPostgres(tls.server_key, dir + "/server.key");
+
   std::string log = dir + "/server.log";
   std::string port_str = std::to_string(port);
+  std::vector<std::string> argv = {
+      PgBinDir() + "/postgres", "-D", data, "-p", port_str, "-k", dir, "-c",
+      "listen_addresses=127.0.0.1", "-c", "wal_level=logical", "-c", "max_replication_slots=200",
+      "-c", "max_wal_senders=100", "-c", "max_connections=200", "-c", "fsync=off",
+      // 13 and earlier default to md5, which the scram-sha-256 lines of pg_hba.conf refuse.
+      "-c", "password_encryption=scram-sha-256",
+      // TLS as managed services offer it: clients choose (sslmode), certuser must show a
+      // certificate. The key must belong to the server's user.
+      "-c", "ssl=on", "-c", "ssl_cert_file=" + tls.server_cert, "-c",
+      "ssl_key_file=" + dir + "/server.key", "-c", "ssl_ca_file=" + tls.ca_cert};
+  for (const std::string& s : settings) {
+    argv.push_back("-c");
+    argv.push_back(s);
+  }
   SpawnOptions opts{
       .drop_to_postgres_user = true, .parent_death_signal = SIGQUIT, .cwd = dir, .track = false};
   // fsync=off only buys test speed; every other setting is one pg2ch needs in production too.
-  pid = Spawn(
-      {PgBinDir() + "/postgres", "-D", data, "-p", port_str, "-k", dir, "-c",
-       "listen_addresses=127.0.0.1", "-c", "wal_level=logical", "-c", "max_replication_slots=200",
-       "-c", "max_wal_senders=100", "-c", "max_connections=200", "-c", "fsync=off",
-       // 13 and earlier default to md5, which the scram-sha-256 lines of pg_hba.conf refuse.
-       "-c", "password_encryption=scram-sha-256",
-       // TLS as managed services offer it: clients choose (sslmode), certuser must show a
-       // certificate. The key must belong to the server's user.
-       "-c", "ssl=on", "-c", "ssl_cert_file=" + tls.server_cert, "-c",
-       "ssl_key_file=" + dir + "/server.key", "-c", "ssl_ca_file=" + tls.ca_cert},
-      log, opts);
+  pid = Spawn(argv, log, opts);
 
   std::string socket_conninfo =
       "host=" + dir + " port=" + port_str + " user=postgres dbname=postgres connect_timeout=5";

@@ -93,6 +93,17 @@ void OnFatalSignal(int sig) {
   errno = saved_errno;
 }
 
+}  // namespace
+
+const Servers& GetServers() {
+  if (!g_started) {
+    throw std::logic_error("test servers are not running (the harness main() starts them)");
+  }
+  return g_servers;
+}
+
+namespace internal {
+
 std::vector<int> FreeTcpPorts(int count) {
   // All sockets stay bound until every port is known, so the ports are distinct.
   std::vector<int> fds, ports;
@@ -112,17 +123,6 @@ std::vector<int> FreeTcpPorts(int count) {
   for (int fd : fds) close(fd);
   return ports;
 }
-
-}  // namespace
-
-const Servers& GetServers() {
-  if (!g_started) {
-    throw std::logic_error("test servers are not running (the harness main() starts them)");
-  }
-  return g_servers;
-}
-
-namespace internal {
 
 void CheckServersAlive() {
   struct Server {
@@ -168,7 +168,7 @@ void StartServers() {
   std::string dir = work;
 
   const std::vector<ChEngine>& engines = TestEngines();
-  std::vector<int> ports = FreeTcpPorts(1 + 3 * static_cast<int>(engines.size()));
+  std::vector<int> ports = internal::FreeTcpPorts(1 + 3 * static_cast<int>(engines.size()));
   std::fprintf(stderr,
                "[harness] work dir %s%s\n"
                "[harness] PostgreSQL %d: 127.0.0.1:%d, socket dir %s/pg, log %s/pg/server.log\n",

@@ -50,6 +50,7 @@ TEST_P(ServerApi, StopStartWithExactHistoryAndIllegalTransitionsRefused) {
   EXPECT_EQ(bad.status, 409);
   EXPECT_NE(bad.raw.find("Running"), std::string::npos) << bad.raw;
   EXPECT_EQ(server.Call("PUT", path + "/settings", R"({"pullBatchSize": 10})").status, 409);
+  EXPECT_EQ(server.Call("PUT", path + "/source", R"({"host": "localhost"})").status, 409);
 
   auto stopped = server.Call("PATCH", path + "/state", R"({"command": "stop"})");
   ASSERT_EQ(stopped.status, 200) << stopped.raw;
@@ -68,6 +69,13 @@ TEST_P(ServerApi, StopStartWithExactHistoryAndIllegalTransitionsRefused) {
   EXPECT_EQ(server.Call("GET", path + "/settings").body["pullBatchSize"], 1000);
   EXPECT_EQ(server.Call("PUT", path + "/settings", R"({"pullBatchSize": -1})").status, 400);
   EXPECT_EQ(server.Call("PUT", path + "/settings", R"({"replicationSlotName": "x"})").status, 400);
+  // The source reached another way (as after a failover): the same cluster, so CDC goes on.
+  auto moved = server.Call("PUT", path + "/source", R"({"host": "localhost"})");
+  ASSERT_EQ(moved.status, 200) << moved.raw;
+  EXPECT_EQ(moved.body["source"]["postgres"]["host"], "localhost");
+  EXPECT_EQ(moved.raw.find(kPgPassword), std::string::npos) << moved.raw;
+  EXPECT_EQ(server.Call("PUT", path + "/source", R"({"database": "other"})").status, 400);
+  EXPECT_EQ(server.Call("PUT", path + "/source", R"({"slot": "x"})").status, 400);
 
   ASSERT_EQ(server.Call("PATCH", path + "/state", R"({"command": "start"})").status, 200);
   ASSERT_TRUE(server.WaitForState(id, "Running", 30));
@@ -479,6 +487,7 @@ TEST_F(ServerApiOnce, OpenApiDocumentListsExactlyTheServedRoutes) {
                                     "delete /v1/clickpipes/{id}",
                                     "get /v1/clickpipes/{id}/settings",
                                     "put /v1/clickpipes/{id}/settings",
+                                    "put /v1/clickpipes/{id}/source",
                                     "patch /v1/clickpipes/{id}",
                                     "patch /v1/clickpipes/{id}/state",
                                     "get /v1/clickpipes/{id}/history"};

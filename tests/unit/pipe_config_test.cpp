@@ -32,6 +32,23 @@ TEST(PipeConfig, DefaultsFollowClickPipesNamesWithSubSecondSync) {
   EXPECT_EQ(c.pull_batch_size, 100000);
 }
 
+TEST(PipeConfig, FailoverSlotDefaultsOffValidatesAndRoundTrips) {
+  EXPECT_FALSE(ParsePipeConfig(kMinimal).failover_slot);
+  std::string with = kMinimal;
+  with.insert(with.rfind('}'), R"(, "failover_slot": true)");
+  PipeConfig c = ParsePipeConfig(with);
+  EXPECT_TRUE(c.failover_slot);
+  EXPECT_TRUE(ParsePipeConfig(PipeConfigToJson(c)).failover_slot);
+  std::string bad = kMinimal;
+  bad.insert(bad.rfind('}'), R"(, "failover_slot": "yes")");
+  try {
+    ParsePipeConfig(bad);
+    ADD_FAILURE() << "accepted a string";
+  } catch (const PipeError& e) {
+    EXPECT_NE(std::string(e.what()).find("failover_slot"), std::string::npos) << e.what();
+  }
+}
+
 TEST(PipeConfig, RoundTripsThroughJson) {
   PipeConfig c = ParsePipeConfig(kMinimal);
   PipeConfig again = ParsePipeConfig(PipeConfigToJson(c));

@@ -11,14 +11,15 @@
 
 namespace pg2ch {
 
-PgSnapshotSource::PgSnapshotSource(const PostgresEndpoint& endpoint, std::string slot)
-    : endpoint_(endpoint), slot_(std::move(slot)) {}
+PgSnapshotSource::PgSnapshotSource(const PostgresEndpoint& endpoint, std::string slot,
+                                   bool failover_slot)
+    : endpoint_(endpoint), slot_(std::move(slot)), failover_slot_(failover_slot) {}
 
 LoadSnapshot PgSnapshotSource::SlotSnapshot(const std::string& slot, bool temporary,
                                             const std::vector<SourceTable>& tables) {
   exporter_ = PgConnection::Connect(endpoint_, true);
   CreatedSlot created = temporary ? pg2ch::CreateTemporarySlotWithSnapshot(*exporter_, slot)
-                                  : pg2ch::CreateSlotWithSnapshot(*exporter_, slot);
+                                  : pg2ch::CreateSlotWithSnapshot(*exporter_, slot, failover_slot_);
   coordinator_ = PgConnection::Connect(endpoint_, false);
   BeginSnapshotSession(*coordinator_, created.snapshot_name, tables);
   return {created.snapshot_name, created.consistent_point};

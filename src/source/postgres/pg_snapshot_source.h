@@ -17,7 +17,8 @@ namespace pg2ch {
 class PgSnapshotSource final : public SnapshotSource {
  public:
   // `slot`: the pipe's; a temporary slot is named after it.
-  PgSnapshotSource(const PostgresEndpoint& endpoint, std::string slot);
+  // `failover_slot`: the pipe's slot is made a failover slot (17+); temporary ones never are.
+  PgSnapshotSource(const PostgresEndpoint& endpoint, std::string slot, bool failover_slot);
   LoadSnapshot CreateSlotWithSnapshot(const std::vector<SourceTable>& tables) override;
   LoadSnapshot CreateTemporarySlotWithSnapshot(const std::vector<SourceTable>& tables) override;
   LoadSnapshot ExportSnapshot(const std::vector<SourceTable>& tables) override;
@@ -34,6 +35,7 @@ class PgSnapshotSource final : public SnapshotSource {
 
   PostgresEndpoint endpoint_;
   std::string slot_;
+  bool failover_slot_ = false;
   std::unique_ptr<PgConnection> exporter_;
   std::unique_ptr<PgConnection> coordinator_;
 };

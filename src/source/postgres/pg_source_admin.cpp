@@ -2,17 +2,30 @@
 
 #include "source/postgres/replication_setup.h"
 #include "source/postgres/schema_reader.h"
+#include "source/postgres/source_server.h"
 
 namespace pg2ch {
 
 PgSourceAdmin::PgSourceAdmin(const PostgresEndpoint& endpoint, std::string publication,
-                             std::string slot)
+                             std::string slot, bool failover_slot)
     : endpoint_(endpoint),
       publication_(std::move(publication)),
       slot_(std::move(slot)),
+      failover_slot_(failover_slot),
       conn_(PgConnection::Connect(endpoint, false)) {}
 
-void PgSourceAdmin::CheckLogicalReplication() { CheckWalLevel(*conn_); }
+void PgSourceAdmin::CheckLogicalReplication() {
+  CheckWalLevel(*conn_);
+  CheckStandbyCanDecode(*conn_);
+  if (failover_slot_) CheckFailoverSlotPossible(*conn_);
+}
+
+std::vector<std::string> PgSourceAdmin::ServerNotices() {
+  std::vector<std::string> notices = StandbyNotices(*conn_);
+  if (failover_slot_)
+    for (std::string& n : FailoverSlotNotices(*conn_)) notices.push_back(std::move(n));
+  return notices;
+}
 
 SourceTable PgSourceAdmin::ReadTable(const std::string& schema, const std::string& name) {
   return ReadSourceTable(*conn_, schema, name);
@@ -44,7 +57,7 @@ std::optional<SlotState> PgSourceAdmin::FindSlot() {
 
 Lsn PgSourceAdmin::CreateSlot() {
   auto replication = PgConnection::Connect(endpoint_, true);
-  return pg2ch::CreateSlot(*replication, slot_);
+  return pg2ch::CreateSlot(*replication, slot_, failover_slot_);
 }
 
 void PgSourceAdmin::DropSlot() { DropSlotWhenReleased(*conn_, slot_); }

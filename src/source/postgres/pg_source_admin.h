@@ -14,8 +14,10 @@ namespace pg2ch {
 
 class PgSourceAdmin final : public SourceAdmin {
  public:
-  PgSourceAdmin(const PostgresEndpoint& endpoint, std::string publication, std::string slot);
+  PgSourceAdmin(const PostgresEndpoint& endpoint, std::string publication, std::string slot,
+                bool failover_slot);
   void CheckLogicalReplication() override;
+  std::vector<std::string> ServerNotices() override;
   SourceTable ReadTable(const std::string& schema, const std::string& name) override;
   bool EnsurePublication(const std::vector<SourceTable>& tables) override;
   bool PublicationIncludes(const SourceTable& table) override;
@@ -29,6 +31,7 @@ class PgSourceAdmin final : public SourceAdmin {
   PostgresEndpoint endpoint_;
   std::string publication_;
   std::string slot_;
+  bool failover_slot_ = false;
   std::unique_ptr<PgConnection> conn_;
 };
 

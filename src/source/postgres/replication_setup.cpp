@@ -1,11 +1,14 @@
 #include "source/postgres/replication_setup.h"
 
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 #include <thread>
 
 #include "common/error.h"
 #include "common/sql_quote.h"
 #include "source/postgres/publication_filters.h"
+#include "source/postgres/source_server.h"
 
 namespace pg2ch {
 
@@ -57,13 +60,13 @@ static bool PublicationExists(PgConnection& conn, const std::string& publication
 
 enum class Publishes { kEverything, kInsertsOnly };
 
-static void CreatePublication(PgConnection& conn, const std::string& publication,
-                              const std::vector<const SourceTable*>& tables, Publishes publishes) {
-  const bool publishes_changes = publishes == Publishes::kEverything;
+static std::string CreatePublicationSql(PgConnection& conn, const std::string& publication,
+                                        const std::vector<const SourceTable*>& tables,
+                                        Publishes publishes) {
   std::string list;
   for (const SourceTable* t : tables) {
     if (!list.empty()) list += ", ";
-    list += PublishedTableSpec(conn, *t, publishes_changes);
+    list += PublishedTableSpec(conn, *t, publishes == Publishes::kEverything);
   }
   std::vector<std::string> options;
   if (publishes == Publishes::kInsertsOnly) options.push_back("publish = 'insert, truncate'");
@@ -74,11 +77,35 @@ static void CreatePublication(PgConnection& conn, const std::string& publication
   std::string with;
   for (const std::string& o : options) with += (with.empty() ? " WITH (" : ", ") + o;
   if (!with.empty()) with += ")";
+  return "CREATE PUBLICATION " + PgIdent(publication) +
+         (list.empty() ? std::string() : " FOR TABLE " + list) + with;
+}
+
+static void CreatePublication(PgConnection& conn, const std::string& publication,
+                              const std::vector<const SourceTable*>& tables, Publishes publishes) {
+  const std::string sql = CreatePublicationSql(conn, publication, tables, publishes);
   InTransaction(conn, [&] {
-    conn.Exec("CREATE PUBLICATION " + PgIdent(publication) +
-              (list.empty() ? std::string() : " FOR TABLE " + list) + with);
-    if (publishes_changes) CheckRowFilterColumns(conn, publication, tables);
+    conn.Exec(sql);
+    if (publishes == Publishes::kEverything) CheckRowFilterColumns(conn, publication, tables);
   });
+}
+
+// A standby is read-only: the publication comes from its primary, through replication.
+[[noreturn]] static void ThrowPublicationMissingOnStandby(
+    PgConnection& conn, const std::string& publication, const std::vector<const SourceTable*>& full,
+    const std::vector<const SourceTable*>& insert_only) {
+  std::string message = "publication \"" + publication +
+                        "\" does not exist, and the source is a standby (in recovery), where "
+                        "pg2ch cannot create it: create it on the primary, from where it reaches "
+                        "the standby: " +
+                        CreatePublicationSql(conn, publication, full, Publishes::kEverything);
+  if (!insert_only.empty()) {
+    message += "; the tables without a key or replica identity (";
+    for (size_t i = 0; i < insert_only.size(); ++i)
+      message += (i ? ", " : "") + insert_only[i]->QualifiedName();
+    message += ") need REPLICA IDENTITY FULL first, or a publication of their own";
+  }
+  ThrowFatal(message);
 }
 
 bool EnsurePublication(PgConnection& conn, const std::string& publication,
@@ -88,6 +115,7 @@ bool EnsurePublication(PgConnection& conn, const std::string& publication,
     (t.identity == RowIdentity::kInsertOnly ? insert_only : full).push_back(&t);
   const std::string companion = InsertOnlyPublication(publication);
   if (!PublicationExists(conn, publication)) {
+    if (InRecovery(conn)) ThrowPublicationMissingOnStandby(conn, publication, full, insert_only);
     // The companion first: once the main publication exists, a replayed Setup finds both.
     if (!insert_only.empty() && !PublicationExists(conn, companion))
       CreatePublication(conn, companion, insert_only, Publishes::kInsertsOnly);
@@ -185,40 +213,61 @@ void TerminateBackend(PgConnection& conn, int pid) {
 }
 
 std::optional<SlotInfo> FindSlot(PgConnection& conn, const std::string& slot) {
-  std::string wal_status = conn.server_version() >= 130000 ? "COALESCE(wal_status, '')" : "''";
-  auto rows = conn.Query("SELECT COALESCE(confirmed_flush_lsn::text, ''), active, " + wal_status +
-                         " FROM pg_replication_slots WHERE slot_name = " + PgLiteral(slot));
+  const int version = conn.server_version();
+  std::string wal_status = version >= 130000 ? "COALESCE(wal_status, '')" : "''";
+  std::string failover = version >= 170000 ? "failover, synced" : "false, false";
+  auto rows =
+      conn.Query("SELECT COALESCE(confirmed_flush_lsn::text, ''), active, " + wal_status + ", " +
+                 failover + " FROM pg_replication_slots WHERE slot_name = " + PgLiteral(slot));
   if (rows.empty()) return std::nullopt;
   SlotInfo info;
   info.confirmed_flush = ParseLsn(rows[0][0]).value_or(0);
   info.active = rows[0][1] == "t";
   info.wal_status = rows[0][2];
+  info.failover = rows[0][3] == "t";
+  info.synced = rows[0][4] == "t";
   return info;
 }
 
 static CreatedSlot CreateSlotImpl(PgConnection& conn, const std::string& slot, bool snapshot,
-                                  bool temporary = false) {
-  // The pre-PG15 spelling, still accepted by 15+: works on every supported version.
-  auto rows =
-      conn.Query("CREATE_REPLICATION_SLOT " + PgIdent(slot) + (temporary ? " TEMPORARY" : "") +
-                 " LOGICAL pgoutput " + (snapshot ? "EXPORT_SNAPSHOT" : "NOEXPORT_SNAPSHOT"));
+                                  bool temporary, bool failover) {
+  if (InRecovery(conn))
+    spdlog::info(
+        "creating slot {} on a standby: PostgreSQL waits for the primary's next running-"
+        "transactions record (about 15 s while the primary has writes; SELECT "
+        "pg_log_standby_snapshot() on the primary sends one at once)",
+        slot);
+  // The pre-15 spelling works on every supported version; FAILOVER (17+) needs the new one.
+  std::string sql = "CREATE_REPLICATION_SLOT " + PgIdent(slot) + (temporary ? " TEMPORARY" : "") +
+                    " LOGICAL pgoutput ";
+  if (failover)
+    sql += std::string("(SNAPSHOT '") + (snapshot ? "export" : "nothing") + "', FAILOVER true)";
+  else
+    sql += snapshot ? "EXPORT_SNAPSHOT" : "NOEXPORT_SNAPSHOT";
+  auto rows = conn.Query(sql);
   if (rows.empty() || rows[0].size() < 3) ThrowFatal("CREATE_REPLICATION_SLOT returned no row");
   auto lsn = ParseLsn(rows[0][1]);
   if (!lsn) ThrowFatal("CREATE_REPLICATION_SLOT returned a bad LSN \"" + rows[0][1] + "\"");
   return {*lsn, rows[0][2]};
 }
 
-CreatedSlot CreateSlotWithSnapshot(PgConnection& replication_conn, const std::string& slot) {
-  return CreateSlotImpl(replication_conn, slot, true);
+CreatedSlot CreateSlotWithSnapshot(PgConnection& replication_conn, const std::string& slot,
+                                   bool failover) {
+  return CreateSlotImpl(replication_conn, slot, true, false, failover);
 }
 
 CreatedSlot CreateTemporarySlotWithSnapshot(PgConnection& replication_conn,
                                             const std::string& slot) {
-  return CreateSlotImpl(replication_conn, slot, true, true);
+  return CreateSlotImpl(replication_conn, slot, true, true, false);
 }
 
-Lsn CreateSlot(PgConnection& replication_conn, const std::string& slot) {
-  return CreateSlotImpl(replication_conn, slot, false).consistent_point;
+Lsn CreateSlot(PgConnection& replication_conn, const std::string& slot, bool failover) {
+  return CreateSlotImpl(replication_conn, slot, false, false, failover).consistent_point;
+}
+
+void SetSlotFailover(PgConnection& replication_conn, const std::string& slot, bool failover) {
+  replication_conn.Exec("ALTER_REPLICATION_SLOT " + PgIdent(slot) + " (FAILOVER " +
+                        (failover ? "true" : "false") + ")");
 }
 
 void DropSlotIfExists(PgConnection& conn, const std::string& slot) {

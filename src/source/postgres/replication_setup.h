@@ -51,6 +51,8 @@ struct SlotInfo {
   Lsn confirmed_flush = 0;
   bool active = false;
   std::string wal_status;  // "reserved", "extended", "unreserved" or "lost" (invalidated)
+  bool failover = false;   // 17+: synced to standbys with sync_replication_slots
+  bool synced = false;     // 17+: a standby's copy of a primary's failover slot
 };
 std::optional<SlotInfo> FindSlot(PgConnection& conn, const std::string& slot);
 
@@ -69,14 +71,18 @@ struct CreatedSlot {
 };
 // `replication_conn` must be a replication connection; keep it open and idle while the exported
 // snapshot is in use.
-CreatedSlot CreateSlotWithSnapshot(PgConnection& replication_conn, const std::string& slot);
+// `failover` (17+): the slot is synced to standbys that have sync_replication_slots on.
+CreatedSlot CreateSlotWithSnapshot(PgConnection& replication_conn, const std::string& slot,
+                                   bool failover = false);
 // A TEMPORARY slot (dropped by the server when `replication_conn` closes, also on a crash) with
 // an exported snapshot: the exact-LSN snapshot a resumed initial load copies under. Keep the
 // connection open and idle while the snapshot is in use.
 CreatedSlot CreateTemporarySlotWithSnapshot(PgConnection& replication_conn,
                                             const std::string& slot);
 // Creates the slot without a snapshot (CDC-only pipes): starts from the current WAL position.
-Lsn CreateSlot(PgConnection& replication_conn, const std::string& slot);
+Lsn CreateSlot(PgConnection& replication_conn, const std::string& slot, bool failover = false);
+// ALTER_REPLICATION_SLOT ... (FAILOVER ...) on a primary, 17+.
+void SetSlotFailover(PgConnection& replication_conn, const std::string& slot, bool failover);
 void DropSlotIfExists(PgConnection& conn, const std::string& slot);
 // DropSlotIfExists, retried for a few seconds while the slot is still active: the walsender of
 // a connection that just closed can hold it for a moment.

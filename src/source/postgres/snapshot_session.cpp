@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "common/sql_quote.h"
+#include "source/postgres/source_server.h"
 
 namespace pg2ch {
 namespace {
@@ -47,7 +48,8 @@ void BeginSnapshotSession(PgConnection& conn, const std::string& snapshot_name,
 ExportedSnapshot BeginExportedSnapshot(PgConnection& conn, const std::vector<SourceTable>& tables) {
   conn.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
   // The first statement fixes the snapshot; the WAL position read in it stands for its moment.
-  auto rows = conn.Query("SELECT pg_export_snapshot(), pg_current_wal_lsn()::text");
+  auto rows =
+      conn.Query(std::string("SELECT pg_export_snapshot(), (") + kCurrentWalLsnSql + ")::text");
   auto lsn = ParseLsn(rows.at(0).at(1));
   if (!lsn) ThrowFatal("PostgreSQL returned a bad WAL position \"" + rows[0][1] + "\"");
   LockTables(conn, tables);
