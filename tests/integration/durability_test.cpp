@@ -38,14 +38,21 @@ TEST_P(Durability, KillNineUnderLoadLosesNothingAndNeverOverConfirms) {
   auto pg2ch = StartPg2ch(files);
   ASSERT_TRUE(WaitForState(files, pipe, PipeState::kRunning, 60)) << pg2ch->Output();
 
+  const std::string slot = "peerflow_slot_" + pipe;
+  const std::string before_load = PgQuery(dbs.pg, "SELECT pg_current_wal_lsn()::text")[0][0];
   BackgroundWrites load(dbs.pg, [](int round) {
     return "BEGIN; INSERT INTO crash_t (v, n) SELECT 'load ' || g, g FROM generate_series(1, 20) "
            "g; UPDATE crash_t SET n = n + 1, v = v || '+' WHERE id % 97 = " +
            std::to_string(round % 97) + "; COMMIT";
   });
-  std::string slot = "peerflow_slot_" + pipe;
-  // Let several batches land, then kill without warning.
-  ASSERT_TRUE(WaitUntil(60, [&] { return ChCount(dbs, "crash_t") > 3000; })) << pg2ch->Output();
+  // Let several batches land and be confirmed to the slot (rows show in ClickHouse a moment
+  // before the checkpoint and the confirmation follow), then kill without warning.
+  ASSERT_TRUE(WaitUntil(60, [&] {
+    return ChCount(dbs, "crash_t") > 3000 &&
+           PgQuery(dbs.pg, "SELECT confirmed_flush_lsn > '" + before_load +
+                               "'::pg_lsn FROM pg_replication_slots WHERE slot_name = '" + slot +
+                               "'")[0][0] == "t";
+  })) << pg2ch->Output();
   pg2ch->Signal(SIGKILL);
   ASSERT_EQ(pg2ch->Wait(10), 128 + SIGKILL);
 
