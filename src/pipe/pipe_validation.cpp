@@ -76,9 +76,7 @@ std::vector<std::string> SourceNotices(PgConnection& pg, const PipeConfig& c,
                                        const std::vector<SourceTable>& tables) {
   std::vector<std::string> notices;
   if (c.mode == ReplicationMode::kSnapshotOnly) return notices;
-  notices = StandbyNotices(pg);
-  if (c.failover_slot)
-    for (std::string& n : FailoverSlotNotices(pg)) notices.push_back(std::move(n));
+  notices = SourceServerNotices(pg, c.failover_slot);
   if (pg.server_version() < 150000)
     for (const SourceTable& t : tables)
       if (t.exclude_at_source)

@@ -21,10 +21,7 @@ void PgSourceAdmin::CheckLogicalReplication() {
 }
 
 std::vector<std::string> PgSourceAdmin::ServerNotices() {
-  std::vector<std::string> notices = StandbyNotices(*conn_);
-  if (failover_slot_)
-    for (std::string& n : FailoverSlotNotices(*conn_)) notices.push_back(std::move(n));
-  return notices;
+  return SourceServerNotices(*conn_, failover_slot_);
 }
 
 SourceTable PgSourceAdmin::ReadTable(const std::string& schema, const std::string& name) {

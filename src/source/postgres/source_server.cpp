@@ -64,6 +64,13 @@ std::vector<std::string> FailoverSlotNotices(PgConnection& conn) {
       "synchronized_standby_slots"};
 }
 
+std::vector<std::string> SourceServerNotices(PgConnection& conn, bool failover_slot) {
+  std::vector<std::string> notices = StandbyNotices(conn);
+  if (failover_slot)
+    for (std::string& n : FailoverSlotNotices(conn)) notices.push_back(std::move(n));
+  return notices;
+}
+
 std::string SystemIdentifier(PgConnection& replication_conn) {
   auto rows = replication_conn.Query("IDENTIFY_SYSTEM");
   if (rows.empty() || rows[0].empty() || rows[0][0].empty())

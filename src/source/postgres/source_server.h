@@ -34,6 +34,10 @@ std::vector<std::string> StandbyNotices(PgConnection& conn);
 void CheckFailoverSlotPossible(PgConnection& conn);
 std::vector<std::string> FailoverSlotNotices(PgConnection& conn);
 
+// Both of the above, as create and Setup say them: the standby's, and with `failover_slot` the
+// primary's.
+std::vector<std::string> SourceServerNotices(PgConnection& conn, bool failover_slot);
+
 // IDENTIFY_SYSTEM's system identifier on a replication connection: the same for a primary and
 // every standby made from it, so it tells a failover target from another cluster.
 std::string SystemIdentifier(PgConnection& replication_conn);
