@@ -95,6 +95,7 @@ void SettingsOnto(const json& settings, json& pipe) {
       {"deleteOnMerge", "delete_on_merge"},
       {"nativeJson", "native_json"},
       {"failoverSlot", "failover_slot"},
+      {"streamLargeTransactions", "stream_large_transactions"},
       {"snapshotNumRowsPerPartition", "snapshot_num_rows_per_partition"},
       {"initialLoadParallelism", "snapshot_max_parallel_workers"},
       {"snapshotNumberOfParallelTables", "snapshot_num_tables_in_parallel"},
@@ -315,6 +316,7 @@ json SettingsToJson(const PipeConfig& c) {
           {"deleteOnMerge", c.delete_on_merge},
           {"nativeJson", c.native_json},
           {"failoverSlot", c.failover_slot},
+          {"streamLargeTransactions", c.stream_large_transactions},
           {"snapshotNumRowsPerPartition", c.snapshot_num_rows_per_partition},
           {"initialLoadParallelism", c.snapshot_max_parallel_workers},
           {"snapshotNumberOfParallelTables", c.snapshot_num_tables_in_parallel}};

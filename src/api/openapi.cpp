@@ -33,6 +33,7 @@ json Schemas() {
            {"deleteOnMerge", {{"type", "boolean"}}},
            {"nativeJson", {{"type", "boolean"}}},
            {"failoverSlot", {{"type", "boolean"}}},
+           {"streamLargeTransactions", {{"type", "boolean"}}},
            {"snapshotNumRowsPerPartition", Int()},
            {"initialLoadParallelism", Int()},
            {"snapshotNumberOfParallelTables", Int()}});

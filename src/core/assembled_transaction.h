@@ -7,12 +7,16 @@
 
 #include "core/change.h"
 #include "core/change_spill.h"
+#include "core/scratch_file.h"
 
 namespace pg2ch {
 
 struct SpillPolicy {
   size_t threshold_changes = 0;                          // 0: never spill
   std::function<std::unique_ptr<ChangeSpill>()> create;  // a new, empty spill file
+  // A new, empty scratch file in the same place, for a source's own records (a transaction
+  // streamed while in progress); empty when the source may not keep any.
+  std::function<std::unique_ptr<ScratchFile>()> create_scratch;
 };
 
 struct AssembledTransaction {

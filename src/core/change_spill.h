@@ -2,13 +2,11 @@
 // once, in order and in bounded chunks, when it is applied. Keeps a transaction of any size out
 // of memory (transaction_assembler.h decides when to spill; cdc_phase.cpp applies the chunks).
 //
-// Lifetime: Create makes a new file (mode 0600, `<dir>/txn-XXXXXX.spill`); the destructor closes
-// and removes it, whatever happened, so an error or a stop leaves nothing behind. A process that
-// crashed leaves its files: RemoveLeftovers, called when CDC starts, deletes them (a spill file
-// never outlives its transaction's checkpoint: the transaction is replayed from the slot).
+// Storage: a ScratchFile (scratch_file.h: `<dir>/txn-XXXXXX.spill`, removed with this object;
+// a crashed process's files go by RemoveLeftovers when CDC starts: a spill file never outlives its
+// transaction's checkpoint, the transaction is replayed from the slot), one change_codec.h
+// payload per record.
 // States: writing (Append) -> FinishWriting -> reading (ReadChunk until it returns none).
-//
-// Format: change_codec.h records, back to back; no header, nothing to resume: the file is scratch.
 //
 // Errors: I/O failures (disk full, EIO) throw PipeError(kRetryable): the pipe backs off and
 // replays the transaction from its checkpoint, which succeeds once space is freed; nothing is
@@ -19,7 +17,6 @@
 // Not thread-safe: one owner at a time.
 #pragma once
 
-#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -27,6 +24,7 @@
 #include <vector>
 
 #include "core/change.h"
+#include "core/scratch_file.h"
 
 namespace pg2ch {
 
@@ -49,24 +47,15 @@ class ChangeSpill {
   // The next changes, at most `max` (> 0), in the order appended; empty once all were read.
   std::vector<RowChange> ReadChunk(size_t max);
 
-  size_t changes() const { return changes_; }         // appended in all
-  size_t unread() const { return changes_ - read_; }  // not yet returned by ReadChunk
-  const std::filesystem::path& path() const { return path_; }
+  size_t changes() const { return file_->records(); }                 // appended in all
+  size_t unread() const { return file_->records() - file_->read(); }  // not yet read back
+  const std::filesystem::path& path() const { return file_->path(); }
 
  private:
-  ChangeSpill(std::filesystem::path path, FILE* file) : path_(std::move(path)), file_(file) {}
-  void WriteBuffer();
-  [[noreturn]] void FailIo(const std::string& what) const;
-  [[noreturn]] void FailCorrupt(const std::string& what) const;
+  explicit ChangeSpill(std::unique_ptr<ScratchFile> file) : file_(std::move(file)) {}
 
-  std::filesystem::path path_;
-  FILE* file_;
-  std::string buffer_;  // encoded records not written yet
-  size_t changes_ = 0;
-  size_t read_ = 0;  // changes read back so far
-  bool writing_ = true;
-  uint64_t file_bytes_ = 0;  // size once written: bounds every length read back
-  uint64_t read_bytes_ = 0;
+  std::unique_ptr<ScratchFile> file_;
+  std::string record_;  // reused encoding buffer
   std::unordered_map<uint32_t, size_t> widths_;
 };
 

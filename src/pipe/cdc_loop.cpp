@@ -50,10 +50,11 @@ CdcLoop::CdcLoop(PipeContext& ctx, AddedTableLoader* loader)
       destination_(ctx.Ports().OpenChangeDestination(ctx)),
       spill_dir_(FreshSpillDirectory(ctx)),
       durable_(ctx.Record().checkpoint_lsn),
-      source_(
-          ctx.Ports().OpenChangeSource(ctx, durable_,
-                                       {static_cast<size_t>(cfg_.spill_threshold_changes),
-                                        [dir = spill_dir_] { return ChangeSpill::Create(dir); }})),
+      source_(ctx.Ports().OpenChangeSource(
+          ctx, durable_,
+          {static_cast<size_t>(cfg_.spill_threshold_changes),
+           [dir = spill_dir_] { return ChangeSpill::Create(dir); },
+           [dir = spill_dir_] { return ScratchFile::Create(dir, "stream"); }})),
       interval_(std::chrono::duration_cast<Clock::duration>(
           std::chrono::duration<double>(cfg_.sync_interval_seconds))),
       applier_([this](std::span<Transaction> b) { destination_->ApplyTransactions(b); }) {

@@ -106,7 +106,7 @@ class LivePipePorts final : public PipePorts {
     std::vector<std::string> publications =
         StreamPublications(cfg.publication, PublicationOwned(ctx.catalog, ctx.pipe_id), sources);
     return std::make_unique<PgChangeSource>(cfg.source, cfg.slot, publications, start, sources,
-                                            std::move(spill));
+                                            std::move(spill), cfg.stream_large_transactions);
   }
 
   std::unique_ptr<ChangeDestination> OpenChangeDestination(const PipeContext& ctx) override {

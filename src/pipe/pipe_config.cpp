@@ -52,10 +52,10 @@ int64_t GetInt(const json& obj, const std::string& key, int64_t min, int64_t max
   return it->get<int64_t>();
 }
 
-// An optional boolean setting, false when absent.
-bool GetBool(const json& obj, const std::string& key) {
+// An optional boolean setting, `absent` when absent.
+bool GetBool(const json& obj, const std::string& key, bool absent = false) {
   auto it = obj.find(key);
-  if (it == obj.end()) return false;
+  if (it == obj.end()) return absent;
   if (!it->is_boolean()) Bad(key, "must be true or false");
   return it->get<bool>();
 }
@@ -149,12 +149,13 @@ PipeConfig ParsePipeConfig(const std::string& json_text) {
   } catch (const json::exception& e) {  // parse_error, or a number out of range
     ThrowFatal(std::string("pipe definition is not valid JSON: ") + e.what());
   }
-  CheckKeys(doc, "",
-            {"name", "source", "destination", "tables", "mode", "publication", "slot",
-             "sync_interval_seconds", "pull_batch_size", "pull_batch_bytes",
-             "snapshot_num_rows_per_partition", "snapshot_max_parallel_workers",
-             "snapshot_num_tables_in_parallel", "delete_on_merge", "spill_threshold_changes",
-             "stale_slot_holder_seconds", "native_json", "failover_slot"});
+  CheckKeys(
+      doc, "",
+      {"name", "source", "destination", "tables", "mode", "publication", "slot",
+       "sync_interval_seconds", "pull_batch_size", "pull_batch_bytes",
+       "snapshot_num_rows_per_partition", "snapshot_max_parallel_workers",
+       "snapshot_num_tables_in_parallel", "delete_on_merge", "spill_threshold_changes",
+       "stale_slot_holder_seconds", "native_json", "failover_slot", "stream_large_transactions"});
   PipeConfig c;
   c.name = GetString(doc, "", "name", true);
   CheckName("name", c.name, 40);
@@ -257,6 +258,7 @@ PipeConfig ParsePipeConfig(const std::string& json_text) {
   c.delete_on_merge = GetBool(doc, "delete_on_merge");
   c.native_json = GetBool(doc, "native_json");
   c.failover_slot = GetBool(doc, "failover_slot");
+  c.stream_large_transactions = GetBool(doc, "stream_large_transactions", true);
   return c;
 }
 
@@ -321,6 +323,7 @@ std::string PipeConfigToJson(const PipeConfig& c) {
   if (c.delete_on_merge) doc["delete_on_merge"] = true;
   if (c.native_json) doc["native_json"] = true;
   if (c.failover_slot) doc["failover_slot"] = true;
+  if (!c.stream_large_transactions) doc["stream_large_transactions"] = false;
   if (c.pull_batch_bytes != PipeConfig::kDefaultPullBatchBytes)
     doc["pull_batch_bytes"] = c.pull_batch_bytes;
   if (c.spill_threshold_changes != PipeConfig::kDefaultSpillThresholdChanges)

@@ -73,6 +73,11 @@ struct PipeConfig {
   // sync_replication_slots keep a copy, so after a promotion the pipe, pointed at the new primary,
   // goes on from its position without a resync. Applied to an existing slot when CDC starts.
   bool failover_slot = false;
+  // PostgreSQL 14+: a transaction that outgrows the server's logical_decoding_work_mem is sent
+  // while still in progress (pgoutput streaming) and kept in a stream file here until it commits,
+  // instead of being spilled to pg_replslot on the server and sent only after its commit. Read at
+  // each CDC start; false restores the older behaviour.
+  bool stream_large_transactions = true;
   // CDC: a transaction holding more changes than this goes to a spill file next to the catalog
   // and is applied in chunks of pull_batch_size (change_spill.h). Counted in changes, like
   // pull_batch_size, so it is cheap to track and predictable to set; a change is a row, so

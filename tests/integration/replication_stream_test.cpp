@@ -32,7 +32,7 @@ TEST(ReplicationStreamOnce, WaitsOnADescriptorPast1024) {
   {
     auto conn = PgConnection::Connect(dbs.pg, true);
     ASSERT_GT(PQsocket(conn->raw()), 1024);
-    ReplicationStream stream(std::move(conn), "fd1024_slot", {"fd_pub"}, 0);
+    ReplicationStream stream(std::move(conn), "fd1024_slot", {"fd_pub"}, 0, false);
     PgExec(dbs.pg, "INSERT INTO t VALUES (1)");
     bool data = false;
     auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);

@@ -26,7 +26,8 @@ class SlotHolder : public EngineTest {
     endpoint.application_name = application_name;
     auto conn = PgConnection::Connect(endpoint, true);
     return std::make_unique<ReplicationStream>(std::move(conn), "peerflow_slot_" + pipe,
-                                               std::vector<std::string>{"peerflow_pub_" + pipe}, 0);
+                                               std::vector<std::string>{"peerflow_pub_" + pipe}, 0,
+                                               false);
   }
 
   // A pipe of table t that ran until Running and stopped: its slot is free, its files kept.

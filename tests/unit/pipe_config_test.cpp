@@ -32,6 +32,20 @@ TEST(PipeConfig, DefaultsFollowClickPipesNamesWithSubSecondSync) {
   EXPECT_EQ(c.pull_batch_size, 100000);
 }
 
+TEST(PipeConfig, StreamLargeTransactionsDefaultsOnAndRoundTripsOff) {
+  PipeConfig on = ParsePipeConfig(kMinimal);
+  EXPECT_TRUE(on.stream_large_transactions);
+  EXPECT_EQ(PipeConfigToJson(on).find("stream_large_transactions"), std::string::npos);
+  std::string with = kMinimal;
+  with.insert(with.rfind('}'), R"(, "stream_large_transactions": false)");
+  PipeConfig off = ParsePipeConfig(with);
+  EXPECT_FALSE(off.stream_large_transactions);
+  EXPECT_FALSE(ParsePipeConfig(PipeConfigToJson(off)).stream_large_transactions);
+  std::string bad = kMinimal;
+  bad.insert(bad.rfind('}'), R"(, "stream_large_transactions": 0)");
+  EXPECT_THROW(ParsePipeConfig(bad), PipeError);
+}
+
 TEST(PipeConfig, FailoverSlotDefaultsOffValidatesAndRoundTrips) {
   EXPECT_FALSE(ParsePipeConfig(kMinimal).failover_slot);
   std::string with = kMinimal;

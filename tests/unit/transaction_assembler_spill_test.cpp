@@ -69,10 +69,12 @@ class AssemblerSpillTest : public ::testing::Test {
  protected:
   void TearDown() override { std::filesystem::remove_all(TestDir()); }
   SpillPolicy Policy(size_t threshold) {
-    return {threshold, [this] {
+    return {threshold,
+            [this] {
               ++files_;
               return ChangeSpill::Create(TestDir());
-            }};
+            },
+            {}};
   }
   int files_ = 0;
 };

@@ -1,17 +1,28 @@
 #include "source/postgres/pg_change_source.h"
 
+#include <spdlog/spdlog.h>
+
 #include "source/postgres/pg_connection.h"
-#include "source/postgres/pgoutput_decoder.h"
 #include "source/postgres/schema_reader.h"
 
 namespace pg2ch {
+namespace {
+
+constexpr int kFirstStreamingVersion = 140000;  // pgoutput protocol v2
+
+}  // namespace
 
 PgChangeSource::PgChangeSource(const PostgresEndpoint& endpoint, const std::string& slot,
                                const std::vector<std::string>& publications, Lsn start,
-                               const std::vector<SourceTable>& tables, SpillPolicy spill)
+                               const std::vector<SourceTable>& tables, SpillPolicy spill,
+                               bool stream_large_transactions)
     : endpoint_(endpoint),
-      assembler_(tables, std::move(spill)),
-      stream_(PgConnection::Connect(endpoint, true), slot, publications, start) {}
+      slot_(slot),
+      connection_(PgConnection::Connect(endpoint, true)),
+      streaming_(stream_large_transactions && spill.create_scratch &&
+                 PQserverVersion(connection_->raw()) >= kFirstStreamingVersion),
+      session_(tables, spill, spill.create_scratch),
+      stream_(std::move(connection_), slot, publications, start, streaming_) {}
 
 ChangeEvent PgChangeSource::Next(std::chrono::milliseconds timeout) {
   ChangeEvent event;
@@ -19,7 +30,13 @@ ChangeEvent PgChangeSource::Next(std::chrono::milliseconds timeout) {
   if (!message) return event;
   if (auto* x = std::get_if<XLogData>(&*message)) {
     event.received = x->wal_end;
-    event.transaction = assembler_.Feed(DecodePgOutput(x->payload));
+    event.transaction = session_.Feed(x->payload);
+    if (event.transaction && session_.last_streamed_messages() > 0)
+      spdlog::info(
+          "slot {}: transaction committed at {} was streamed while in progress ({} "
+          "messages kept in a stream file)",
+          slot_, FormatLsn(event.transaction->transaction.commit_lsn),
+          session_.last_streamed_messages());
   } else if (auto* k = std::get_if<PrimaryKeepalive>(&*message)) {
     event.received = k->wal_end;
     event.keepalive = SourceKeepalive{k->wal_end, k->reply_requested};

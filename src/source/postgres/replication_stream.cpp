@@ -11,12 +11,14 @@
 namespace pg2ch {
 
 ReplicationStream::ReplicationStream(std::unique_ptr<PgConnection> conn, const std::string& slot,
-                                     const std::vector<std::string>& publications, Lsn start)
+                                     const std::vector<std::string>& publications, Lsn start,
+                                     bool streaming)
     : conn_(std::move(conn)) {
   std::string names;
   for (const std::string& p : publications) names += (names.empty() ? "" : ",") + PgIdent(p);
   std::string sql = "START_REPLICATION SLOT " + PgIdent(slot) + " LOGICAL " + FormatLsn(start) +
-                    " (proto_version '1', publication_names " + PgLiteral(names) + ")";
+                    (streaming ? " (proto_version '2', streaming 'on'" : " (proto_version '1'") +
+                    ", publication_names " + PgLiteral(names) + ")";
   PgResult result(PQexec(conn_->raw(), sql.c_str()));
   // object_in_use: another backend streams from the slot (a previous pg2ch whose walsender has
   // not noticed yet that it died, or someone else). It lets go eventually: retry.

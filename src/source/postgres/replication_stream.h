@@ -21,10 +21,11 @@ namespace pg2ch {
 
 class ReplicationStream {
  public:
-  // Sends START_REPLICATION ... LOGICAL start (proto_version '1', publication_names ...).
+  // Sends START_REPLICATION ... LOGICAL start (publication_names ...): proto_version '2' with
+  // streaming 'on' when `streaming` (PostgreSQL 14+), else proto_version '1'.
   // Errors (slot missing, WAL removed) come back classified by SQLSTATE.
   ReplicationStream(std::unique_ptr<PgConnection> conn, const std::string& slot,
-                    const std::vector<std::string>& publications, Lsn start);
+                    const std::vector<std::string>& publications, Lsn start, bool streaming);
   ~ReplicationStream();
 
   // Waits up to `timeout` for the next message; nullopt when none came. An XLogData payload

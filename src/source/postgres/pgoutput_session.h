@@ -1,0 +1,50 @@
+// One replication session's pgoutput: XLogData payloads in, committed transactions of the pipe's
+// tables out, in commit order. Ties the decoder (pgoutput_decoder.h), the transactions sent whole
+// (transaction_assembler.h) and those streamed while in progress (streamed_transactions.h).
+//
+// Contract:
+// - Messages between Stream Start and Stream Stop are kept raw until their transaction's Stream
+//   Commit; the committed stream is then decoded and assembled as if PostgreSQL had sent it whole
+//   at that point (Begin, its messages, Commit with the Stream Commit's LSNs), so every rule of the
+//   assembler (schema changes, spilling, TOAST, keyless rows) applies to it unchanged.
+// - A Stream Commit inside a transaction sent whole, or stream framing out of order, throws
+//   DecodeError (fatal): the stream is not what pg2ch asked for.
+// - in_transaction() is true inside a transaction sent whole or a stream block: the only times
+//   the source's position is inside something unfinished. Streamed transactions open between
+//   blocks do not count: they commit after any position the server has sent so far, so
+//   confirming such a position loses nothing of them (PostgreSQL streams them again from their
+//   start after a reconnect).
+// No I/O beyond the spill and stream files.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "core/assembled_transaction.h"
+#include "source/postgres/streamed_transactions.h"
+#include "source/postgres/transaction_assembler.h"
+
+namespace pg2ch {
+
+class PgOutputSession {
+ public:
+  PgOutputSession(const std::vector<SourceTable>& tables, SpillPolicy spill,
+                  StreamedTransactions::CreateFile stream_file);
+
+  // Returns the transaction `payload` finished, if any.
+  std::optional<AssembledTransaction> Feed(std::span<const uint8_t> payload);
+  bool in_transaction() const { return assembler_.in_transaction() || streams_.in_block(); }
+  const StreamedTransactions& streams() const { return streams_; }
+  // Messages of the last transaction Feed returned that came streamed; 0 when it came whole.
+  size_t last_streamed_messages() const { return last_streamed_messages_; }
+
+ private:
+  std::optional<AssembledTransaction> CommitStream(const pgoutput::StreamCommit& commit);
+
+  TransactionAssembler assembler_;
+  StreamedTransactions streams_;
+  size_t last_streamed_messages_ = 0;
+};
+
+}  // namespace pg2ch
