@@ -136,8 +136,10 @@ TEST_P(PgVersion, RowFilterAndColumnListLeaveRowsAndColumnsAtTheSourceFrom15) {
          "INSERT INTO orders SELECT 1 + g % 3, g, 'v' || g, 'secret' || g "
          "FROM generate_series(1, 3000) g;"
          "CREATE VIEW tenant1 AS SELECT * FROM orders WHERE tenant = 1");
-  auto with_filter = [&](const std::string& name, const std::string& where) {
-    PipeFiles files = WritePipe(dbs, name, {"public.orders"});
+  auto with_filter = [&](const std::string& name, const std::string& where,
+                         const std::string& table = "public.orders",
+                         const std::string& extra = "") {
+    PipeFiles files = WritePipe(dbs, name, {table}, extra);
     std::stringstream text;
     text << std::ifstream(files.pipe).rdbuf();
     std::string doc = text.str();
@@ -208,6 +210,21 @@ TEST_P(PgVersion, RowFilterAndColumnListLeaveRowsAndColumnsAtTheSourceFrom15) {
   ExpectPipeFails(
       WritePipe(dbs, theirs, {"public.orders:orders_theirs"}, "\"publication\": \"mine\""), theirs,
       "publication \"mine\" filters the rows of public.orders (WHERE (tenant = 2))");
+  // The same condition written another way is the same filter (compared as PostgreSQL writes
+  // them back); another condition is refused, quoting both.
+  const std::string same = PipeName("same");
+  PipeFiles same_files =
+      with_filter(same, "tenant=2", "public.orders:orders_same", "\"publication\": \"mine\"");
+  auto same_run = StartPg2ch(same_files);
+  EXPECT_TRUE(WaitForState(same_files, same, PipeState::kRunning, 120)) << same_run->Output();
+  same_run->Signal(SIGTERM);
+  EXPECT_EQ(same_run->Wait(30), 0) << same_run->Output();
+  const std::string other = PipeName("other");
+  ExpectPipeFails(
+      with_filter(other, "tenant = 3", "public.orders:orders_other", "\"publication\": \"mine\""),
+      other,
+      "publication \"mine\" filters the rows of public.orders with WHERE (tenant = 2), "
+      "but the pipe's \"where\" is (tenant = 3)");
 }
 
 PG2CH_INSTANTIATE_ENGINE_TESTS(PgVersion);

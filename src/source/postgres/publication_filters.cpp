@@ -1,6 +1,9 @@
 #include "source/postgres/publication_filters.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
+#include <optional>
 
 #include "common/error.h"
 #include "common/sql_quote.h"
@@ -34,6 +37,31 @@ void RollbackQuietly(PgConnection& conn) {
     conn.Exec("ROLLBACK");
   } catch (const PipeError&) {
   }
+}
+
+// The pipe's row filter of `t` as PostgreSQL writes it back (pg_get_expr of the parsed
+// condition): from a publication made and rolled back in one transaction. nullopt when the user
+// may not make one (no CREATE on the database, not the table's owner, a read-only standby).
+std::optional<std::string> NormalisedRowFilter(PgConnection& conn, const SourceTable& t) {
+  const std::string name = "pg2ch_row_filter_compare";
+  std::optional<std::string> text;
+  if (PQtransactionStatus(conn.raw()) != PQTRANS_IDLE) return text;  // not ours to end
+  try {
+    conn.Exec("BEGIN");
+    conn.Exec("CREATE PUBLICATION " + name + " FOR TABLE " + PgIdent(t.schema) + "." +
+              PgIdent(t.name) + " WHERE (" + t.row_filter + ")");
+    auto rows = conn.Query("SELECT rowfilter FROM pg_publication_tables" + Where(name, t));
+    if (!rows.empty()) text = rows[0][0];
+    conn.Exec("ROLLBACK");
+  } catch (const PipeError& e) {
+    RollbackQuietly(conn);
+    spdlog::warn(
+        "table {}: cannot compare the pipe's row filter with the publication's ({}); "
+        "make sure they select the same rows",
+        t.QualifiedName(), e.what());
+    return std::nullopt;
+  }
+  return text;
 }
 
 }  // namespace
@@ -99,6 +127,14 @@ void CheckPublishedRowsAndColumns(PgConnection& conn, const std::string& publica
                  " (WHERE " + rows[0][1] +
                  "): give the table the same condition as its \"where\" in the pipe, so that the "
                  "initial load copies the rows CDC sends");
+    if (filtered && !t->row_filter.empty()) {
+      std::optional<std::string> ours = NormalisedRowFilter(conn, *t);
+      if (ours && *ours != rows[0][1])
+        ThrowFatal("publication \"" + publication + "\" filters the rows of " + t->QualifiedName() +
+                   " with WHERE " + rows[0][1] + ", but the pipe's \"where\" is " + *ours +
+                   ": make them the same condition, so that the initial load copies the rows CDC "
+                   "sends");
+    }
     if (!filtered && !t->row_filter.empty())
       ThrowFatal("publication \"" + publication + "\" publishes every row of " +
                  t->QualifiedName() +
