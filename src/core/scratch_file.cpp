@@ -88,9 +88,20 @@ void ScratchFile::Append(std::string_view record) {
   if (!writing_) ThrowFatal("internal error: appending to a spill file being read");
   if (record.size() > UINT32_MAX) ThrowFatal("internal error: a spill record over 4 GiB");
   PutLength(static_cast<uint32_t>(record.size()), buffer_);
-  buffer_.append(record);
   ++records_;
+  if (record.size() >= kWriteBufferBytes) {
+    WriteBuffer();
+    if (fwrite(record.data(), 1, record.size(), file_) != record.size()) FailIo("write");
+    file_bytes_ += record.size();
+    return;
+  }
+  buffer_.append(record);
   if (buffer_.size() >= kWriteBufferBytes) WriteBuffer();
+}
+
+void ScratchFile::ReleaseBuffer() {
+  WriteBuffer();
+  buffer_.shrink_to_fit();
 }
 
 void ScratchFile::FinishWriting() {

@@ -35,7 +35,10 @@ class ScratchFile {
   ScratchFile& operator=(const ScratchFile&) = delete;
   ~ScratchFile();
 
+  // Buffered; a record larger than the buffer is written at once, so the buffer stays small.
   void Append(std::string_view record);
+  // Writes what is buffered and frees the buffer (a file kept open between bursts of records).
+  void ReleaseBuffer();
   // Ends writing and rewinds for reading.
   void FinishWriting();
   // The next record into `out`; false once every record was read.

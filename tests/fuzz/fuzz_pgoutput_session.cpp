@@ -52,6 +52,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       auto payload = in.Bytes(length);
       if (payload.empty()) break;
       if (auto done = session.Feed(payload)) Drain(*done);
+      while (session.replaying())
+        if (auto done = session.Replay(2)) Drain(*done);
     }
   } catch (const pg2ch::PipeError&) {
   }

@@ -58,15 +58,28 @@ TEST_P(StreamedTransaction, LargeTransactionsArriveWhileInProgress) {
       << pg2ch->Output();
   auto streaming = [&] { return WaitUntil(60, [&] { return StreamFiles(spill_dir) == 1; }); };
 
-  // A: 6,000 inserts, a savepoint whose 3,000 inserts and 500 updates roll back, 2,000 updates
-  // leaving a TOASTed value unchanged.
+  // A: 6,000 inserts, a savepoint whose column, 3,000 inserts and 500 updates roll back, 2,000
+  // updates leaving a TOASTed value unchanged.
   auto a = PgConnection::Connect(dbs.pg, false);
   a->Exec(
       "BEGIN; INSERT INTO st SELECT g, 'a ' || g, g, CASE WHEN g % 10 = 0 THEN "
       "repeat(md5(g::text), 100) END FROM generate_series(10001, 16000) g");
   a->Exec(
-      "SAVEPOINT s1; INSERT INTO st SELECT g, 'gone', g, NULL FROM generate_series(20001, 23000) g;"
-      "UPDATE st SET v = 'gone' WHERE id BETWEEN 1 AND 500; ROLLBACK TO SAVEPOINT s1");
+      "SAVEPOINT s1; ALTER TABLE st ADD COLUMN ghost int;"
+      "INSERT INTO st SELECT g, 'gone', g, NULL, g FROM generate_series(20001, 23000) g;"
+      "UPDATE st SET v = 'gone' WHERE id BETWEEN 1 AND 500");
+  // Let the walsender send all of it before the rollback: decoded after it, PostgreSQL would
+  // drop the savepoint's changes itself (a concurrent abort) and pg2ch would have nothing to
+  // leave out.
+  const std::string written = a->Query("SELECT pg_current_wal_insert_lsn()::text")[0][0];
+  ASSERT_TRUE(WaitUntil(60, [&] {
+    auto r = PgQuery(dbs.pg, "SELECT s.sent_lsn >= '" + written +
+                                 "' FROM pg_stat_replication s JOIN pg_replication_slots r "
+                                 "ON r.active_pid = s.pid WHERE r.slot_name = 'peerflow_slot_" +
+                                 pipe + "'");
+    return !r.empty() && r[0][0] == "t";
+  })) << pg2ch->Output();
+  a->Exec("ROLLBACK TO SAVEPOINT s1");
   a->Exec("UPDATE st SET n = -n WHERE id BETWEEN 10001 AND 12000");
   ASSERT_TRUE(streaming()) << "A never reached pg2ch before its commit\n" << pg2ch->Output();
   // B commits while A is open: it is not held up behind A, and nothing of A shows yet.
@@ -83,6 +96,9 @@ TEST_P(StreamedTransaction, LargeTransactionsArriveWhileInProgress) {
   EXPECT_EQ(ChCount(dbs, "st"), PgCount(dbs, "public.st"));
   EXPECT_NE(pg2ch->Output().find("was streamed while in progress"), std::string::npos)
       << pg2ch->Output();
+  EXPECT_EQ(ChQuery(dbs.ch, "SELECT count() FROM system.columns WHERE database = '" +
+                                dbs.ch.database + "' AND table = 'st' AND name = 'ghost'"),
+            "0\n");
   EXPECT_TRUE(WaitUntil(30, [&] { return StreamFiles(spill_dir) == 0; }));
 
   // A streamed transaction rolled back as a whole leaves nothing, in ClickHouse or on disk.

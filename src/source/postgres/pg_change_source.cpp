@@ -9,6 +9,8 @@ namespace pg2ch {
 namespace {
 
 constexpr int kFirstStreamingVersion = 140000;  // pgoutput protocol v2
+// Messages of a committed streamed transaction decoded per Next: tens of milliseconds.
+constexpr size_t kReplaySlice = 20000;
 
 }  // namespace
 
@@ -21,22 +23,27 @@ PgChangeSource::PgChangeSource(const PostgresEndpoint& endpoint, const std::stri
       connection_(PgConnection::Connect(endpoint, true)),
       streaming_(stream_large_transactions && spill.create_scratch &&
                  PQserverVersion(connection_->raw()) >= kFirstStreamingVersion),
-      session_(tables, spill, spill.create_scratch),
+      session_(tables, spill, streaming_ ? spill.create_scratch : nullptr),
       stream_(std::move(connection_), slot, publications, start, streaming_) {}
 
 ChangeEvent PgChangeSource::Next(std::chrono::milliseconds timeout) {
   ChangeEvent event;
-  std::optional<ReplicationMessage> message = stream_.Next(timeout);
-  if (!message) return event;
-  if (auto* x = std::get_if<XLogData>(&*message)) {
-    event.received = x->wal_end;
-    event.transaction = session_.Feed(x->payload);
-    if (event.transaction && session_.last_streamed_messages() > 0)
+  if (session_.replaying()) {
+    // A slice at a time, so that the CDC loop goes on reporting status to the server.
+    event.transaction = session_.Replay(kReplaySlice);
+    if (event.transaction)
       spdlog::info(
           "slot {}: transaction committed at {} was streamed while in progress ({} "
           "messages kept in a stream file)",
           slot_, FormatLsn(event.transaction->transaction.commit_lsn),
           session_.last_streamed_messages());
+    return event;
+  }
+  std::optional<ReplicationMessage> message = stream_.Next(timeout);
+  if (!message) return event;
+  if (auto* x = std::get_if<XLogData>(&*message)) {
+    event.received = x->wal_end;
+    event.transaction = session_.Feed(x->payload);
   } else if (auto* k = std::get_if<PrimaryKeepalive>(&*message)) {
     event.received = k->wal_end;
     event.keepalive = SourceKeepalive{k->wal_end, k->reply_requested};

@@ -13,6 +13,7 @@ PgOutputSession::PgOutputSession(const std::vector<SourceTable>& tables, SpillPo
 
 std::optional<AssembledTransaction> PgOutputSession::Feed(std::span<const uint8_t> payload) {
   using namespace pgoutput;
+  if (replay_) throw DecodeError("internal error: a message fed while a replay is unfinished");
   if (streams_.in_block()) {
     // Kept undecoded: decoded once, at the commit. Only the framing is looked at now.
     char tag = payload.empty() ? '\0' : static_cast<char>(payload[0]);
@@ -43,25 +44,37 @@ std::optional<AssembledTransaction> PgOutputSession::Feed(std::span<const uint8_
     streams_.Abort(*m);
     return std::nullopt;
   }
-  if (auto* m = std::get_if<StreamCommit>(&message)) return CommitStream(*m);
+  if (auto* m = std::get_if<StreamCommit>(&message)) {
+    StartReplay(*m);
+    return std::nullopt;
+  }
   last_streamed_messages_ = 0;
   return assembler_.Feed(std::move(message));
 }
 
-std::optional<AssembledTransaction> PgOutputSession::CommitStream(
-    const pgoutput::StreamCommit& commit) {
+void PgOutputSession::StartReplay(const pgoutput::StreamCommit& commit) {
   if (assembler_.in_transaction())
     throw DecodeError("pgoutput: Stream Commit inside a transaction");
-  StreamedTransaction streamed = streams_.Commit(commit.xid);
-  last_streamed_messages_ = streamed.messages();
+  replay_.emplace(Replaying{streams_.Commit(commit.xid), commit});
   assembler_.Feed(pgoutput::Begin{commit.commit_lsn, commit.commit_time, commit.xid});
+}
+
+std::optional<AssembledTransaction> PgOutputSession::Replay(size_t max_messages) {
+  if (!replay_) throw DecodeError("internal error: no streamed transaction is being replayed");
   std::string payload;
-  while (streamed.Next(payload)) {
+  for (size_t n = 0; n < max_messages; ++n) {
+    if (!replay_->messages.Next(payload)) {
+      const pgoutput::StreamCommit& c = replay_->commit;
+      last_streamed_messages_ = replay_->messages.messages();
+      auto done =
+          assembler_.Feed(pgoutput::Commit{c.flags, c.commit_lsn, c.end_lsn, c.commit_time});
+      replay_.reset();
+      return done;
+    }
     auto bytes = std::span(reinterpret_cast<const uint8_t*>(payload.data()), payload.size());
     assembler_.Feed(DecodePgOutput(bytes, true));  // framing was refused as it came
   }
-  return assembler_.Feed(
-      pgoutput::Commit{commit.flags, commit.commit_lsn, commit.end_lsn, commit.commit_time});
+  return std::nullopt;
 }
 
 }  // namespace pg2ch

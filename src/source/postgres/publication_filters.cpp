@@ -44,10 +44,20 @@ void RollbackQuietly(PgConnection& conn) {
 // may not make one (no CREATE on the database, not the table's owner, a read-only standby).
 std::optional<std::string> NormalisedRowFilter(PgConnection& conn, const SourceTable& t) {
   const std::string name = "pg2ch_row_filter_compare";
+  auto cannot = [&](const std::string& why) {
+    spdlog::warn(
+        "table {}: cannot compare the pipe's row filter with the publication's ({}); "
+        "make sure they select the same rows",
+        t.QualifiedName(), why);
+    return std::nullopt;
+  };
+  if (PQtransactionStatus(conn.raw()) != PQTRANS_IDLE)  // not ours to end
+    return cannot("the connection is inside a transaction");
   std::optional<std::string> text;
-  if (PQtransactionStatus(conn.raw()) != PQTRANS_IDLE) return text;  // not ours to end
   try {
     conn.Exec("BEGIN");
+    // A trial must not queue behind a VACUUM or an index build on the table.
+    conn.Exec("SET LOCAL lock_timeout = '5s'");
     conn.Exec("CREATE PUBLICATION " + name + " FOR TABLE " + PgIdent(t.schema) + "." +
               PgIdent(t.name) + " WHERE (" + t.row_filter + ")");
     auto rows = conn.Query("SELECT rowfilter FROM pg_publication_tables" + Where(name, t));
@@ -55,11 +65,8 @@ std::optional<std::string> NormalisedRowFilter(PgConnection& conn, const SourceT
     conn.Exec("ROLLBACK");
   } catch (const PipeError& e) {
     RollbackQuietly(conn);
-    spdlog::warn(
-        "table {}: cannot compare the pipe's row filter with the publication's ({}); "
-        "make sure they select the same rows",
-        t.QualifiedName(), e.what());
-    return std::nullopt;
+    if (e.retryable()) throw;  // a lost connection is no answer
+    return cannot(e.what());
   }
   return text;
 }

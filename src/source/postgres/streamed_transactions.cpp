@@ -10,17 +10,19 @@ namespace {
 
 std::string Xid(uint32_t xid) { return std::to_string(xid); }
 
-// The (sub)xid a streamed row change names; nullopt for messages that are not row changes.
-std::optional<uint32_t> ChangeXid(std::string_view payload) {
+// The (sub)xid a streamed message names; nullopt for Origin, the one message without one.
+std::optional<uint32_t> MessageXid(std::string_view payload) {
   if (payload.empty()) return std::nullopt;
   switch (payload[0]) {
+    case 'R':
+    case 'Y':
     case 'I':
     case 'U':
     case 'D':
     case 'T':
     case 'M': {
       ByteReader reader(std::span(reinterpret_cast<const uint8_t*>(payload.data()), payload.size()),
-                        "streamed change");
+                        "streamed message");
       reader.ReadU8("message tag");
       return reader.ReadU32("streamed transaction xid");
     }
@@ -33,7 +35,7 @@ std::optional<uint32_t> ChangeXid(std::string_view payload) {
 
 bool StreamedTransaction::Next(std::string& payload) {
   while (file_->ReadRecord(payload)) {
-    std::optional<uint32_t> xid = ChangeXid(payload);
+    std::optional<uint32_t> xid = MessageXid(payload);
     if (!xid || !aborted_.contains(*xid)) return true;
   }
   return false;
@@ -65,6 +67,8 @@ void StreamedTransactions::Append(std::span<const uint8_t> payload) {
 
 void StreamedTransactions::Stop() {
   if (block_ == nullptr) throw DecodeError("pgoutput: Stream Stop outside a stream block");
+  // Between blocks an open transaction holds no memory: there may be many of them.
+  block_->file->ReleaseBuffer();
   block_ = nullptr;
 }
 

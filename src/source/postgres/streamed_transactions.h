@@ -9,9 +9,12 @@
 //   a transaction sent whole: a streamed transaction's Relation messages must not be applied
 //   before the transactions that commit ahead of it. Memory stays bounded by the write buffers.
 // - Stream Abort of the whole transaction drops its file. Of a subtransaction (a rolled-back
-//   savepoint): its row changes are left out when the transaction is read back (every streamed
-//   change names its (sub)xid). Its Relation and Type messages stay: PostgreSQL sends a table's
-//   schema once per streamed transaction, and later changes of the transaction may rely on it.
+//   savepoint): its messages are left out when the transaction is read back (every streamed
+//   message but Origin names its (sub)xid), Relation and Type included, as PostgreSQL's own
+//   subscriber drops them: after the abort pgoutput forgets having sent the schema
+//   (cleanup_rel_sync_cache) and sends it again before the transaction's next change, so a
+//   column added inside the rolled-back savepoint leaves no trace.
+// - Between blocks an open transaction holds its file but no write buffer (ReleaseBuffer).
 // - A first segment for an xid already held starts it over (PostgreSQL streams a transaction
 //   again from its start after a reconnect); a later segment of an unknown xid, a Stream Commit
 //   of an unknown xid, or block framing out of order throw DecodeError: rows would be missing.
