@@ -75,13 +75,17 @@ Row TakeRow(Cursor& in) {
 
 }  // namespace
 
-void AppendChangeRecord(const RowChange& change, std::string& out) {
-  size_t header = out.size();
-  PutU32(0, out);  // the payload length, patched below
+void AppendChangePayload(const RowChange& change, std::string& out) {
   out.push_back(static_cast<char>(change.op));
   PutU32(change.relid, out);
   PutRow(change.row, out);
   PutRow(change.old_row, out);
+}
+
+void AppendChangeRecord(const RowChange& change, std::string& out) {
+  size_t header = out.size();
+  PutU32(0, out);  // the payload length, patched below
+  AppendChangePayload(change, out);
   uint32_t length = static_cast<uint32_t>(out.size() - header - kChangeRecordHeaderBytes);
   for (int i = 0; i < 4; ++i) out[header + i] = static_cast<char>((length >> (8 * i)) & 0xff);
 }

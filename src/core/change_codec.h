@@ -21,6 +21,8 @@ namespace pg2ch {
 
 // Appends one framed record for `change` to `out`.
 void AppendChangeRecord(const RowChange& change, std::string& out);
+// Appends the payload alone, for storage that frames records itself (scratch_file.h).
+void AppendChangePayload(const RowChange& change, std::string& out);
 
 // Decodes one payload (without its length prefix). Throws DecodeError when it is not exactly one
 // well-formed RowChange: a read past the end, an unknown op or cell kind, or leftover bytes.

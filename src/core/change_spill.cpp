@@ -17,8 +17,8 @@ ChangeSpill::~ChangeSpill() = default;
 
 void ChangeSpill::Append(const RowChange& change) {
   record_.clear();
-  AppendChangeRecord(change, record_);
-  file_->Append(std::string_view(record_).substr(kChangeRecordHeaderBytes));
+  AppendChangePayload(change, record_);
+  file_->Append(record_);
 }
 
 void ChangeSpill::FinishWriting(std::unordered_map<uint32_t, size_t> widths) {

@@ -46,8 +46,6 @@ class ScratchFile {
 
   size_t records() const { return records_; }  // appended in all
   size_t read() const { return read_; }        // returned by ReadRecord so far
-  uint64_t bytes() const { return file_bytes_ + buffer_.size(); }
-  bool writing() const { return writing_; }
   const std::filesystem::path& path() const { return path_; }
 
  private:

@@ -28,8 +28,6 @@ class PgChangeSource final : public ChangeSource {
   bool InTransaction() const override { return session_.in_transaction(); }
   void Confirm(Lsn durable) override { stream_.SendStatus(durable); }
   void ResolveAddedColumns(const SourceTable& table, std::vector<SourceColumn>& added) override;
-  // Whether the server was asked to stream transactions in progress.
-  bool streaming() const { return streaming_; }
 
  private:
   PostgresEndpoint endpoint_;

@@ -96,10 +96,4 @@ StreamedTransaction StreamedTransactions::Commit(uint32_t xid) {
   return StreamedTransaction(std::move(done.file), std::move(done.aborted));
 }
 
-size_t StreamedTransactions::messages() const {
-  size_t n = 0;
-  for (const auto& [xid, open] : open_) n += open.file->records();
-  return n;
-}
-
 }  // namespace pg2ch

@@ -62,8 +62,6 @@ class StreamedTransactions {
 
   bool in_block() const { return block_ != nullptr; }
   size_t open() const { return open_.size(); }  // transactions streamed, not yet ended
-  // Messages held for open transactions.
-  size_t messages() const;
 
  private:
   struct Open {
